@@ -1,0 +1,40 @@
+"""Small helpers the compiled backends share: the C compiler and hashes.
+
+Builds call the compiler with argument lists (never a shell string), so no
+config value can be interpreted by a shell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import subprocess
+import sysconfig
+from pathlib import Path
+
+
+def c_compiler() -> list[str]:
+    """The compiler CPython was built with (``CC``), as an argument list."""
+    return shlex.split(sysconfig.get_config_var("CC") or "cc")
+
+
+def compiler_version(cc: list[str]) -> str:
+    """First line of ``cc --version``: enough to tell gcc 12 from clang 16."""
+    out = subprocess.run([*cc, "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()[0].strip()
+
+
+def sha256_of(*paths: Path) -> str:
+    """Hash of the files' bytes, so a manifest says exactly which source was built."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def compile_shared(sources: list[Path], output: Path, cflags: list[str], extra: list[str]) -> list[str]:
+    """Compile ``sources`` into the shared object ``output``; return the command used."""
+    cc = c_compiler()
+    command = [*cc, *cflags, "-shared", "-fPIC", *extra, *map(str, sources), "-o", str(output)]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    return command

@@ -1,0 +1,1 @@
+"""release-the-gil: the tested Python behind the Snakemake workflow."""
