@@ -1,0 +1,1 @@
+"""Benchmarks of the pipeline itself (run as scripts, not tests)."""

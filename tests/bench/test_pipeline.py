@@ -1,0 +1,53 @@
+"""bench/pipeline.py's helpers on tiny known inputs (the benchmark itself is not a test)."""
+
+import pytest
+
+from bench import pipeline
+
+DRY_RUN_OUTPUT = """Building DAG of jobs...
+Job stats:
+job                  count
+-----------------  -------
+aggregate                1
+all                      1
+build                    2
+trial                10080
+total                10084
+
+Reasons:
+"""
+
+
+def test_overhead_is_the_difference_of_untimed_time_per_extra_trial():
+    small = pipeline.GridRun(wall_s=20.0, timed_s=1.0, trials=12)
+    large = pipeline.GridRun(wall_s=29.5, timed_s=2.5, trials=30)
+    # untimed: 19.0 and 27.0 -> 8.0 s over 18 extra trials
+    assert pipeline.overhead_per_trial(small, large) == pytest.approx(8.0 / 18)
+    with pytest.raises(ValueError):
+        pipeline.overhead_per_trial(large, small)
+
+
+def test_timed_total_sums_wall_s(tmp_path):
+    csv = tmp_path / "timings.csv"
+    csv.write_text("backend,scenario,wall_s,result\ncython,gil,0.25,1\nnumba,nogil,0.5,2\n")
+    total, trials = pipeline.timed_total(csv)
+    assert total == pytest.approx(0.75)
+    assert trials == 2
+
+
+def test_job_counts_parses_snakemake_job_stats():
+    counts = pipeline.job_counts(DRY_RUN_OUTPUT)
+    assert counts == {"aggregate": 1, "all": 1, "build": 2, "trial": 10080, "total": 10084}
+    assert pipeline.job_counts("Nothing to be done.") == {}
+
+
+def test_dry_run_grid_reaches_the_target():
+    n_values, repetitions = pipeline.dry_run_grid(10_000)
+    assert len(n_values) == 10 and len(set(n_values)) == 10
+    assert 2 * 6 * len(n_values) * repetitions >= 10_000
+    assert 2 * 6 * len(n_values) * (repetitions - 1) < 10_000
+
+
+def test_markdown_table():
+    text = pipeline.markdown_table(["a", "b"], [["x", 0.12345], [1, 2]])
+    assert text.splitlines() == ["| a | b |", "| --- | --- |", "| x | 0.123 |", "| 1 | 2 |"]

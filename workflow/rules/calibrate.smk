@@ -1,0 +1,45 @@
+rule build_calibration:
+    # The add-chain clock probe, compiled with fixed flags (not cython_cflags).
+    input:
+        source="kernels/calibrate.c",
+        code="rtg/calibration.py",
+    output:
+        library="results/build/calibrate/libcalibrate.so",
+        manifest="results/build/calibrate/manifest.json",
+    log:
+        "results/logs/build/calibrate.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/build_calibration.py"
+
+
+rule calibrate:
+    # Effective clock of every CPU, measured once per run while no trial runs.
+    input:
+        library=rules.build_calibration.output.library,
+    output:
+        calibration="results/calibration.json",
+    log:
+        "results/logs/calibrate.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    resources:
+        timing_slot=timing_slot,
+    script:
+        "../scripts/calibrate.py"
+
+
+rule cycles:
+    # Cycles per loop iteration of every single-thread grid point, flagged above 1.10.
+    input:
+        timings=rules.aggregate.output.timings,
+        calibration=rules.calibrate.output.calibration,
+    output:
+        cycles="results/cycles.csv",
+    log:
+        "results/logs/cycles.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/cycles.py"
