@@ -11,7 +11,10 @@ and with 5 repetitions, and
 
 where wall is the whole ``snakemake`` run and timed the sum of the trials'
 timed regions. Fixed costs (start-up, DAG, builds, calibration, aggregation)
-are the same in both runs and drop out.
+are the same in both runs and drop out. The same difference is also taken of
+CPU seconds (snakemake and every job it ran, from getrusage of the children,
+minus the trials' own timed CPU): on a machine shared with other work the wall
+overhead grows with the load, the CPU overhead much less.
 
     python bench/pipeline.py                   # overhead, dry-run, cycles
     python bench/pipeline.py --default-grid    # also the default grid's wall time
@@ -47,32 +50,48 @@ CYCLES_N = 200_000_000
 
 @dataclass
 class GridRun:
-    """One ``snakemake`` run: its wall time, the sum of its timed regions, its trial count."""
+    """One ``snakemake`` run: wall and CPU time, the same summed over the trials' timed regions."""
 
     wall_s: float
     timed_s: float
     trials: int
+    cpu_s: float = 0.0
+    timed_cpu_s: float = 0.0
 
     @property
     def untimed_s(self) -> float:
         return self.wall_s - self.timed_s
 
+    @property
+    def untimed_cpu_s(self) -> float:
+        return self.cpu_s - self.timed_cpu_s
 
-def overhead_per_trial(small: GridRun, large: GridRun) -> float:
-    """Seconds the pipeline adds per trial beyond its timed region (fixed costs cancel)."""
+
+def overhead_per_trial(small: GridRun, large: GridRun, cpu: bool = False) -> float:
+    """Seconds (wall, or CPU with ``cpu``) the pipeline adds per trial beyond its timed region."""
     extra = large.trials - small.trials
     if extra <= 0:
         raise ValueError(f"the large run needs more trials than the small one ({large.trials} <= {small.trials})")
+    if cpu:
+        return (large.untimed_cpu_s - small.untimed_cpu_s) / extra
     return (large.untimed_s - small.untimed_s) / extra
 
 
-def timed_total(timings_csv: Path) -> tuple[float, int]:
-    """Sum of the timed regions (``wall_s``) in a timings.csv, and its number of trials."""
+def timed_total(timings_csv: Path) -> tuple[float, int, float]:
+    """Sums of the timed regions' ``wall_s`` and ``cpu_s`` in a timings.csv, and its trial count."""
     import csv
 
     with open(timings_csv, encoding="utf-8", newline="") as handle:
-        walls = [float(row["wall_s"]) for row in csv.DictReader(handle)]
-    return sum(walls), len(walls)
+        rows = list(csv.DictReader(handle))
+    return sum(float(r["wall_s"]) for r in rows), len(rows), sum(float(r["cpu_s"]) for r in rows)
+
+
+def children_cpu_s() -> float:
+    """CPU seconds (user + system) of every finished child process and their waited-for children."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def job_counts(dry_run_output: str) -> dict[str, int]:
@@ -107,28 +126,36 @@ def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
+#: The checkout to benchmark (``--project`` points it elsewhere, e.g. an export of main for "before").
+PROJECT = ROOT
+
+
 def fresh_copy(parent: Path, name: str) -> Path:
     """A copy of the project's sources (never its results) in ``parent/name``."""
-    return Path(shutil.copytree(ROOT, parent / name, ignore=IGNORED))
+    return Path(shutil.copytree(PROJECT, parent / name, ignore=IGNORED))
 
 
-def snakemake(workdir: Path, args: list[str], timeout: float = 3600) -> tuple[float, subprocess.CompletedProcess]:
-    """Run the real snakemake CLI (argument list, no shell); return (wall seconds, result)."""
+def snakemake(
+    workdir: Path, args: list[str], timeout: float = 3600
+) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run the real snakemake CLI (argument list, no shell); return (wall s, CPU s, result)."""
     command = [sys.executable, "-m", "snakemake", *args]
+    cpu0 = children_cpu_s()
     start = time.perf_counter()
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - start
+    cpu = children_cpu_s() - cpu0
     if result.returncode != 0:
         raise RuntimeError(f"snakemake {' '.join(args)} failed in {workdir}:\n{result.stderr[-3000:]}")
-    return wall, result
+    return wall, cpu, result
 
 
 def run_grid(parent: Path, name: str, config: list[str], cores: int) -> tuple[GridRun, Path]:
     """Run a whole grid in a fresh copy; return its GridRun and the copy."""
     workdir = fresh_copy(parent, name)
-    wall, _ = snakemake(workdir, ["--cores", str(cores), "--config", *config])
-    timed, trials = timed_total(workdir / "results" / "timings.csv")
-    return GridRun(wall_s=wall, timed_s=timed, trials=trials), workdir
+    wall, cpu, _ = snakemake(workdir, ["--cores", str(cores), "--config", *config])
+    timed, trials, timed_cpu = timed_total(workdir / "results" / "timings.csv")
+    return GridRun(wall_s=wall, timed_s=timed, trials=trials, cpu_s=cpu, timed_cpu_s=timed_cpu), workdir
 
 
 def measure_overhead(parent: Path, backend: str, repeat: int, cores: int, extra: list[str]) -> dict:
@@ -136,7 +163,13 @@ def measure_overhead(parent: Path, backend: str, repeat: int, cores: int, extra:
     base = [f"backends=[{backend}]", f"n_values=[{TINY_N}]", *extra]
     small, _ = run_grid(parent, f"{backend}-small-{repeat}", [*base, f"repetitions={SMALL_REPS}"], cores)
     large, _ = run_grid(parent, f"{backend}-large-{repeat}", [*base, f"repetitions={LARGE_REPS}"], cores)
-    return {"backend": backend, "small": small, "large": large, "overhead_s": overhead_per_trial(small, large)}
+    return {
+        "backend": backend,
+        "small": small,
+        "large": large,
+        "overhead_s": overhead_per_trial(small, large),
+        "overhead_cpu_s": overhead_per_trial(small, large, cpu=True),
+    }
 
 
 def measure_dry_run(parent: Path, target: int, cores: int) -> dict:
@@ -144,9 +177,9 @@ def measure_dry_run(parent: Path, target: int, cores: int) -> dict:
     n_values, repetitions = dry_run_grid(target)
     workdir = fresh_copy(parent, "dry-run")
     config = [f"n_values=[{','.join(map(str, n_values))}]", f"repetitions={repetitions}"]
-    wall, result = snakemake(workdir, ["--dry-run", "--cores", str(cores), "--config", *config])
+    wall, cpu, result = snakemake(workdir, ["--dry-run", "--cores", str(cores), "--config", *config])
     counts = job_counts(result.stdout + result.stderr)
-    return {"wall_s": wall, "trials": counts.get("trial", 0), "jobs": counts.get("total", 0)}
+    return {"wall_s": wall, "cpu_s": cpu, "trials": counts.get("trial", 0), "jobs": counts.get("total", 0)}
 
 
 def cycles_rows(workdir: Path) -> tuple[float, list[dict]]:
@@ -178,23 +211,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--default-grid", action="store_true", help="also time the default grid (minutes)")
     parser.add_argument("--cython-cflags", default=None, help="e.g. '-O3' to check the misaligned-loop artifact")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies")
+    parser.add_argument("--project", type=Path, default=ROOT, help="checkout to benchmark (default: this one)")
+    parser.add_argument("--skip-dry-run", action="store_true")
+    parser.add_argument("--skip-cycles", action="store_true", help="for checkouts without the calibration rules")
     args = parser.parse_args(argv)
+    global PROJECT
+    PROJECT = args.project.resolve()
     extra = [f"cython_cflags=[{args.cython_cflags}]"] if args.cython_cflags else []
 
     parent = Path(tempfile.mkdtemp(prefix="rtg-bench-"))
     before = machine()
     out = [
-        f"Machine: {before['cpu_model']}, {before['logical_cpus']} logical CPUs, Python {before['python']}; "
-        f"load average at start {before['loadavg']}.",
+        f"Project: {PROJECT}. Machine: {before['cpu_model']}, {before['logical_cpus']} logical CPUs, "
+        f"Python {before['python']}; load average at start {before['loadavg']}.",
         "",
     ]
     try:
         rows = []
         per_backend: dict[str, list[float]] = {}
+        per_backend_cpu: dict[str, list[float]] = {}
         for repeat in range(args.repeats):
             for backend in args.backends:
                 m = measure_overhead(parent, backend, repeat, args.cores, extra)
                 per_backend.setdefault(backend, []).append(m["overhead_s"])
+                per_backend_cpu.setdefault(backend, []).append(m["overhead_cpu_s"])
                 rows.append(
                     [
                         backend,
@@ -202,37 +242,66 @@ def main(argv: list[str] | None = None) -> int:
                         f"{m['small'].trials} / {m['large'].trials}",
                         f"{m['small'].wall_s:.2f} / {m['large'].wall_s:.2f}",
                         f"{m['small'].timed_s:.3f} / {m['large'].timed_s:.3f}",
+                        f"{m['small'].cpu_s:.2f} / {m['large'].cpu_s:.2f}",
                         m["overhead_s"],
+                        m["overhead_cpu_s"],
+                        f"{machine()['loadavg'][0]}",
                     ]
                 )
         out += ["## Per-trial overhead (differential, n = 2e6)", ""]
-        headers = ["backend", "repeat", "trials (2 / 5 reps)", "wall s", "timed s", "overhead s/trial"]
+        headers = [
+            "backend",
+            "repeat",
+            "trials (2 / 5 reps)",
+            "wall s",
+            "timed s",
+            "CPU s",
+            "overhead wall s/trial",
+            "overhead CPU s/trial",
+            "load (1 min) after",
+        ]
         out += [markdown_table(headers, rows), ""]
         means = {b: statistics.mean(v) for b, v in per_backend.items()}
-        summary = [[b, len(v), means[b], min(v), max(v)] for b, v in per_backend.items()]
-        summary.append(["mean of backends", "", statistics.mean(means.values()), "", ""])
-        out += [markdown_table(["backend", "measurements", "mean s/trial", "min", "max"], summary), ""]
+        means_cpu = {b: statistics.mean(v) for b, v in per_backend_cpu.items()}
+        summary = [[b, len(v), means[b], min(v), max(v), means_cpu[b]] for b, v in per_backend.items()]
+        summary.append(
+            ["mean of backends", "", statistics.mean(means.values()), "", "", statistics.mean(means_cpu.values())]
+        )
+        headers = ["backend", "measurements", "mean wall s/trial", "min", "max", "mean CPU s/trial"]
+        out += [markdown_table(headers, summary), ""]
 
-        dry = measure_dry_run(parent, args.dry_run_trials, args.cores)
-        out += ["## `snakemake -n` on a large grid", ""]
-        out += [markdown_table(["trials", "jobs", "wall s"], [[dry["trials"], dry["jobs"], dry["wall_s"]]]), ""]
+        if not args.skip_dry_run:
+            dry = measure_dry_run(parent, args.dry_run_trials, args.cores)
+            out += ["## `snakemake -n` on a large grid", ""]
+            row = [[dry["trials"], dry["jobs"], dry["wall_s"], dry["cpu_s"], f"{machine()['loadavg'][0]}"]]
+            out += [markdown_table(["trials", "jobs", "wall s", "CPU s", "load (1 min) after"], row), ""]
 
         if args.default_grid:
             run, workdir = run_grid(parent, "default-grid", extra, args.cores)
             out += ["## Default grid", ""]
             headers = ["trials", "wall s", "timed s", "untimed s"]
             out += [markdown_table(headers, [[run.trials, run.wall_s, run.timed_s, run.untimed_s]]), ""]
-        else:
+        elif not args.skip_cycles:
             config = ["scenarios=[gil,nogil]", f"n_values=[{CYCLES_N}]", "repetitions=3", *extra]
             _, workdir = run_grid(parent, "cycles", config, args.cores)
-        clock, cyc = cycles_rows(workdir)
-        out += [f"## Cycles per iteration (clock {clock / 1e9:.3f} GHz, fastest trial per grid point)", ""]
-        cyc_rows = [
-            [r["backend"], r["scenario"], r["n"], r["trials"], float(r["cycles_per_iteration"]), r["flagged"]]
-            for r in cyc
-            if int(r["n"]) >= 10_000_000
-        ]
-        out += [markdown_table(["backend", "scenario", "n", "trials", "cycles/iteration", "flagged"], cyc_rows), ""]
+        if not args.skip_cycles:
+            clock, cyc = cycles_rows(workdir)
+            out += [f"## Cycles per iteration (clock {clock / 1e9:.3f} GHz, fastest trial per grid point)", ""]
+            cyc_rows = [
+                [
+                    r["backend"],
+                    r["scenario"],
+                    r["n"],
+                    r["trials"],
+                    float(r["cycles_per_iteration"]),
+                    float(r["cycles_per_iteration_median"]),
+                    r["flagged"],
+                ]
+                for r in cyc
+                if int(r["n"]) >= 10_000_000
+            ]
+            headers = ["backend", "scenario", "n", "trials", "cycles/iteration", "(median trial)", "flagged"]
+            out += [markdown_table(headers, cyc_rows), ""]
         out += [f"Load average at end: {machine()['loadavg']}."]
     finally:
         if args.keep:

@@ -88,7 +88,7 @@ def test_flag_slow_flags_only_native_kernels_above_threshold_at_large_n():
     )
     table = calibration.flag_slow(frame, clock_hz=4e9)
     flagged = table[table["flagged"]]
-    assert list(zip(flagged["backend"], flagged["scenario"], flagged["n"])) == [("cython", "nogil", N)]
+    assert list(zip(flagged["backend"], flagged["scenario"], flagged["n"], strict=True)) == [("cython", "nogil", N)]
     assert flagged["cycles_per_iteration"].iloc[0] == pytest.approx(2.1)
     (sentence,) = calibration.describe_flags(table)
     assert "cython nogil" in sentence and "2.10" in sentence
