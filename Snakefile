@@ -11,6 +11,7 @@ include: "workflow/rules/build.smk"
 include: "workflow/rules/trials.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/calibrate.smk"
+include: "workflow/rules/groups.smk"
 
 
 rule all:
@@ -18,3 +19,4 @@ rule all:
     input:
         rules.aggregate.output,
         rules.cycles.output,
+        trial_group_files(),

@@ -8,6 +8,7 @@ sys.path.insert(0, workflow.basedir)
 import kernels
 from kernels import BACKENDS
 from rtg import config as rtg_config
+from rtg.grouping import trial_groups
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -25,6 +26,7 @@ wildcard_constraints:
     scenario=SCENARIO_PATTERN,
     n=r"[1-9]\d*",
     rep=r"[1-9]\d*",
+    group=r"trials\d+",
 
 
 def trial_files(wildcards=None):
@@ -51,3 +53,47 @@ def trial_threads(wildcards):
 def timing_slot(wildcards=None):
     """1 keeps timing jobs apart (limit set in profiles/default); 0 lets them overlap."""
     return 1 if config["isolate_trials"] else 0
+
+
+# A grouped cluster job runs its trials in a nested snakemake that gets neither
+# the workflow profile nor --resources: without this cap it would run them in
+# parallel. An explicit --resources timing_slot=... still wins.
+if "timing_slot" not in workflow.global_resources:
+    workflow.global_resources["timing_slot"] = 1
+
+#: (backend, scenario, n, rep) -> cluster group id, only when trial_group_size > 1.
+TRIAL_GROUPS = (
+    trial_groups(
+        config["backends"],
+        config["scenarios"],
+        config["n_values"],
+        config["repetitions"],
+        config["trial_group_size"],
+    )
+    if config["trial_group_size"] > 1
+    else {}
+)
+
+
+def trial_group(wildcards):
+    """Cluster group of one trial (rtg/grouping.py); trials outside the grid go alone."""
+    key = (wildcards.backend, wildcards.scenario, wildcards.n, wildcards.rep)
+    return TRIAL_GROUPS.get(key, f"trial-{'-'.join(key)}")
+
+
+#: cluster group id -> its trial files (the inverse of TRIAL_GROUPS, built once).
+GROUP_MEMBERS = {}
+for (_backend, _scenario, _n, _rep), _group in TRIAL_GROUPS.items():
+    GROUP_MEMBERS.setdefault(_group, []).append(
+        f"results/trials/{_backend}/{_scenario}/n{_n}/rep{_rep}.json"
+    )
+
+
+def group_trial_files(wildcards):
+    """The trial files of one cluster group id."""
+    return GROUP_MEMBERS[wildcards.group]
+
+
+def trial_group_files(wildcards=None):
+    """One record per cluster group (none unless trial_group_size > 1)."""
+    return [f"results/groups/{group}.json" for group in GROUP_MEMBERS]

@@ -6,6 +6,8 @@ rule trial:
         trial="results/trials/{backend}/{scenario}/n{n}/rep{rep}.json",
     log:
         "results/logs/trials/{backend}/{scenario}/n{n}/rep{rep}.log",
+    group:
+        trial_group if TRIAL_GROUPS else None
     conda:
         "../../envs/pipeline.yaml"
     threads: trial_threads
