@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def aggregated_trials(wildcards=None):
     if config["allow_partial"]:
         return [path for path in files if Path(path).exists()]
     return files
+
+
+def kernel_sources(backend):
+    """A backend's sources relative to the working directory: absolute paths would make a moved
+    or copied project look like a changed set of inputs and rebuild (and rerun) everything."""
+    return [os.path.relpath(path) for path in kernels.sources(backend)]
 
 
 def build_manifests(wildcards=None):
