@@ -4,7 +4,7 @@ A comparison of GIL modes only means something if every copy of the loop runs
 at the same speed; a copy that runs at 2 cycles/iteration because the compiler
 placed it badly (the "-O3 misaligned loop" artifact) would look like a GIL
 effect. Hardware counters are unavailable on the VMs this runs on, so the clock
-is measured instead: ``kernels/calibrate.c`` runs a chain of dependent integer
+is measured instead: ``rtg/add_chain.c`` runs a chain of dependent integer
 adds (1 cycle each), and cycles/iteration = (single-thread wall / (n - 2)) x clock.
 
 Interference from other processes only ever adds time, so the clock comes from
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SCHEMA_VERSION = 1
-SOURCE = Path(__file__).resolve().parents[1] / "kernels" / "calibrate.c"
+SOURCE = Path(__file__).with_name("add_chain.c")
 #: Fixed flags: the chain must compile to one register add per step whatever the
 #: user's cython_cflags are (-O0 would add a store/load to every add).
 CFLAGS = ["-O2"]

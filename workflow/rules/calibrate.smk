@@ -1,7 +1,7 @@
 rule build_calibration:
     # The add-chain clock probe, compiled with fixed flags (not cython_cflags).
     input:
-        source="kernels/calibrate.c",
+        source="rtg/add_chain.c",
         code="rtg/calibration.py",
     output:
         library="results/build/calibrate/libcalibrate.so",

@@ -1,4 +1,4 @@
-"""Compile kernels/calibrate.c (the add chain) and write its manifest."""
+"""Compile rtg/add_chain.c (the add chain) and write its manifest."""
 
 import json
 import sys
