@@ -286,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             _, workdir = run_grid(parent, "cycles", config, args.cores)
         if not args.skip_cycles:
             clock, cyc = cycles_rows(workdir)
-            out += [f"## Cycles per iteration (clock {clock / 1e9:.3f} GHz, fastest trial per grid point)", ""]
+            title = f"## Cycles per iteration (clock {clock / 1e9:.3f} GHz, fastest trial per grid point)"
+            out += [title, ""]
             cyc_rows = [
                 [
                     r["backend"],
@@ -295,12 +296,22 @@ def main(argv: list[str] | None = None) -> int:
                     r["trials"],
                     float(r["cycles_per_iteration"]),
                     float(r["cycles_per_iteration_median"]),
+                    float(r["cycles_per_iteration_cpu"]),
                     r["flagged"],
                 ]
                 for r in cyc
                 if int(r["n"]) >= 10_000_000
             ]
-            headers = ["backend", "scenario", "n", "trials", "cycles/iteration", "(median trial)", "flagged"]
+            headers = [
+                "backend",
+                "scenario",
+                "n",
+                "trials",
+                "cycles/iteration (wall)",
+                "(median trial)",
+                "(CPU time)",
+                "flagged",
+            ]
             out += [markdown_table(headers, cyc_rows), ""]
         out += [f"Load average at end: {machine()['loadavg']}."]
     finally:

@@ -26,6 +26,7 @@ def test_clock_is_plausible(library):
     (cpu,) = result["per_cpu"].values()
     assert len(cpu["samples_s"]) == 5
     assert cpu["clock_hz"] >= cpu["clock_hz_median"]
+    assert len(cpu["samples_cpu_s"]) == 5 and 0.5e9 < cpu["clock_hz_wall"] < 6e9
 
 
 def test_chain_returns_the_checked_sum_and_scales_with_length(library):
@@ -101,3 +102,23 @@ def test_flag_slow_native_override_and_empty_input():
     assert empty.empty and "cycles_per_iteration" in empty.columns
     with pytest.raises(ValueError, match="positive"):
         calibration.cycles_per_iteration(frame, 0)
+
+
+def test_cpu_time_judges_the_loop_not_the_time_slicing():
+    frame = pd.DataFrame(
+        [
+            # wall 2.1 cycles but CPU 1.0: descheduled by other work, the loop itself is fine
+            ["numba", "gil", 1, N, 1, 0.525, 0.25, 3.9],
+            # CPU time 2.1 cycles as well: the loop really is slow
+            ["cython", "nogil", 1, N, 1, 0.53, 0.525, 0.2],
+        ],
+        columns=["backend", "scenario", "threads", "n", "rep", "wall_s", "cpu_s", "loadavg_before"],
+    )
+    table = calibration.flag_slow(frame, clock_hz=4e9).set_index("backend")
+    assert table.loc["numba", "cycles_per_iteration"] == pytest.approx(2.1)
+    assert table.loc["numba", "cycles_per_iteration_cpu"] == pytest.approx(1.0)
+    assert not table.loc["numba", "flagged"]
+    assert table.loc["cython", "flagged"]
+    assert table.loc["numba", "loadavg_max"] == pytest.approx(3.9)
+    (sentence,) = calibration.describe_flags(table.reset_index())
+    assert sentence.startswith("cython nogil") and "2.10" in sentence
