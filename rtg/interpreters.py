@@ -105,15 +105,21 @@ def gil_state(gil_enabled_at_start: bool | None = None) -> dict:
 
 
 def build_under(python: str, backend: str, build_dir: Path, cflags: list[str]) -> dict:
-    """Run ``kernels.load(backend).build`` inside ``python``; return its manifest."""
-    require(python, backend, "build")
+    """Run ``kernels.load(backend).build`` inside ``python``; return its manifest.
+
+    The Cython backend is special: if ``python`` lacks Cython, this process
+    (which has it) translates the .pyx and ``python`` only compiles the C, so
+    every interpreter gets an extension built against its own headers.
+    """
     script = Path(__file__).with_name("build_worker.py")
-    done = subprocess.run(
-        [python, str(script), backend, str(build_dir), json.dumps(list(cflags))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    argv = [python, str(script), backend, str(build_dir), json.dumps(list(cflags))]
+    if backend == "cython" and probe(python, ["Cython"])["missing"]:
+        from kernels import cython_backend
+
+        argv.append(cython_backend.translate(Path(build_dir)))
+    else:
+        require(python, backend, "build")
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise InterpreterError(
             f"building {backend} under interpreter {python} failed (exit {done.returncode}): "

@@ -71,3 +71,13 @@ def test_gil_state_flags_reenabled_gil_on_free_threaded_build(monkeypatch):
     monkeypatch.setattr(interpreters.sys, "_is_gil_enabled", lambda: True, raising=False)
     assert interpreters.gil_state(gil_enabled_at_start=False)["gil_reenabled_by_import"] is True
     assert interpreters.gil_state(gil_enabled_at_start=True)["gil_reenabled_by_import"] is False
+
+
+def test_cython_builds_for_an_interpreter_without_cython(tmp_path):
+    """We translate the .pyx; the other interpreter compiles and imports the extension."""
+    other = _other_python()
+    manifest = interpreters.build_under(other, "cython", tmp_path / "cython", ["-O2"])
+    assert manifest["python_version"] == interpreters.probe(other)["python_version"]
+    assert manifest["translated_by"].startswith("parent")
+    run = run_processes("cython", tmp_path / "cython", ["nogil", "gil"], 10**5, python=other)
+    assert [r["value"] for r in run.records] == [str(fib_mod64(10**5))] * 2
