@@ -19,6 +19,8 @@ from pathlib import Path
 from kernels import _toolchain
 
 SOURCE = Path(__file__).with_name("fib.c")
+SOURCES = [SOURCE, Path(__file__), Path(__file__).with_name("_toolchain.py")]
+USES_CFLAGS = True
 LIBRARY = "libfib.so"
 
 #: ctypes loader per mode: CDLL drops the GIL during the call, PyDLL does not.

@@ -18,6 +18,8 @@ from pathlib import Path
 from kernels import MASK64, MODES, _toolchain
 
 SOURCE = Path(__file__)
+SOURCES = [SOURCE]
+USES_CFLAGS = False
 
 
 def fib(n: int) -> int:
