@@ -6,14 +6,14 @@ backend is enough to test it.
 """
 
 import json
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 import kernels
 from rtg.reference import fib_mod64
+from rtg.scenarios import parse
+from rtg.trial import TrialPlan, run_trial
 
 NS = [0, 1, 2, 3, 10, 93, 94, 1000, 10**6]
 
@@ -84,47 +84,36 @@ def test_python_nogil_is_the_same_code(built):
     assert manifest["releases_gil"] is False
 
 
-def _overlap_fraction(intervals: list[tuple[int, int]]) -> float:
-    """Time both intervals run together, over the shorter interval's length."""
-    (s1, e1), (s2, e2) = intervals
-    shared = max(0, min(e1, e2) - max(s1, s2))
+def _overlap_fraction(records: list[dict]) -> float:
+    """Shared run time of two threads' kernel calls, over the shorter call.
+
+    A call's end is taken as ``start + thread CPU time``, not the recorded
+    ``end_ns``: after a PyDLL call returns, the thread must win the GIL back
+    (the waiting thread asked for it) before it can read the clock, so its
+    ``end_ns`` can include the whole second call and fake an overlap.
+    """
+    (s1, e1), (s2, e2) = [(r["start_ns"], r["start_ns"] + r["cpu_s"] * 1e9) for r in records]
+    shared = max(0.0, min(e1, e2) - max(s1, s2))
     return shared / min(e1 - s1, e2 - s2)
-
-
-def _two_threads(fib, n: int) -> list[tuple[int, int]]:
-    """Start two threads running ``fib(n)``; return each one's [start, end] in ns."""
-    spans: list[tuple[int, int]] = [(0, 0), (0, 0)]
-    values = [0, 0]
-
-    def work(index: int) -> None:
-        start = time.perf_counter_ns()
-        values[index] = fib(n)
-        spans[index] = (start, time.perf_counter_ns())
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert values == [fib_mod64(n)] * 2
-    return spans
 
 
 def test_ctypes_pair_differs_in_gil_behaviour(built):
     """PyDLL serialises two threads; CDLL lets them overlap.
 
-    Interval overlap (not speed) is the measure: even when other jobs share the
-    2 cores and the threads get time-sliced, released-GIL calls still overlap
-    in wall time, while a held GIL makes the second call wait for the first.
-    Median of 3 runs, generous thresholds.
+    Runs the real trial runner. Interval overlap (not speed) is the measure:
+    even when other jobs share the 2 cores and the threads get time-sliced,
+    released-GIL calls still overlap in wall time, while a held GIL makes the
+    second call wait for the first. Median of 3 trials, generous thresholds.
     """
-    build_dir = built["ctypes"]
-    module = kernels.load("ctypes")
     n = 300_000_000  # about 0.1 s per call at 1 cycle per iteration
     results = {}
-    for mode in kernels.MODES:
-        fib = module.entry_point(mode, build_dir)
-        fractions = sorted(_overlap_fraction(_two_threads(fib, n)) for _ in range(3))
-        results[mode] = fractions[1]
-    assert results["gil"] < 0.1, results
-    assert results["nogil"] > 0.5, results
+    for scenario in ("gil+gil", "nogil+nogil"):
+        fractions = []
+        for rep in (1, 2, 3):
+            plan = TrialPlan(backend="ctypes", scenario=parse(scenario), n=n, rep=rep)
+            trial = run_trial(plan, built["ctypes"], {})
+            assert trial["correct"] is True
+            fractions.append(_overlap_fraction(trial["thread_records"]))
+        results[scenario] = sorted(fractions)[1]
+    assert results["gil+gil"] < 0.15, results
+    assert results["nogil+nogil"] > 0.5, results
