@@ -10,9 +10,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/build.smk"
 include: "workflow/rules/trials.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/safety.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.aggregate.output,
+        ["results/safety.csv"] if config["safety_experiment"] else [],

@@ -72,8 +72,7 @@ def run_processes(
     for index, (token, child, (out, err)) in enumerate(zip(tokens, children, outputs, strict=True)):
         if child.returncode != 0:
             raise RuntimeError(
-                f"{backend} worker {index} ({token}) under {python} exited {child.returncode}: "
-                f"{err.strip()[-1000:]}"
+                f"{backend} worker {index} ({token}) under {python} exited {child.returncode}: {err.strip()[-1000:]}"
             )
         data = json.loads(out.strip().splitlines()[-1])
         records.append(
@@ -87,6 +86,7 @@ def run_processes(
                 "value": data["value"],
                 "cpu": data["cpu"],
                 "pid": data["pid"],
+                "gil_enabled": data["gil_enabled"],
             }
         )
     return ProcessRun(

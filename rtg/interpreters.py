@@ -18,6 +18,10 @@ import sysconfig
 from collections.abc import Sequence
 from pathlib import Path
 
+#: Whether the GIL was on when this module was first imported, i.e. before any
+#: kernel was loaded (rtg.trial imports it before importing a backend).
+GIL_ENABLED_AT_START: bool = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
+
 #: Importable modules each backend needs inside the interpreter, per phase.
 REQUIRES: dict[str, dict[str, list[str]]] = {
     "cython": {"build": ["Cython"], "run": []},

@@ -14,16 +14,14 @@ from collections.abc import Iterable, Mapping
 
 
 def scaled_n(backend: str, n: int, n_scale: Mapping[str, float] | None = None) -> int:
-    """``n`` times the backend's scale (default 1), rounded, never below 0."""
+    """``n`` times the backend's scale (default 1), rounded, never below 1 (n >= 1 stays n >= 1)."""
     scale = float((n_scale or {}).get(backend, 1.0))
     if scale <= 0:
         raise ValueError(f"n_scale for {backend!r} must be > 0, got {scale}")
-    return max(0, round(int(n) * scale))
+    return max(min(int(n), 1), round(int(n) * scale))
 
 
-def backend_n_values(
-    backend: str, n_values: Iterable[int], n_scale: Mapping[str, float] | None = None
-) -> list[int]:
+def backend_n_values(backend: str, n_values: Iterable[int], n_scale: Mapping[str, float] | None = None) -> list[int]:
     """The n grid of one backend: scaled, de-duplicated, in the config's order."""
     out: list[int] = []
     for n in n_values:

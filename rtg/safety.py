@@ -73,9 +73,7 @@ class StepResult:
 def run_step(argv: Sequence[str], cwd: Path, timeout: float) -> StepResult:
     """Run ``argv`` (no shell) in ``cwd``; a crash or hang stays inside the child."""
     try:
-        done = subprocess.run(
-            list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
-        )
+        done = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
         return StepResult(None, _text(expired.stdout), _text(expired.stderr))
     return StepResult(done.returncode, done.stdout, done.stderr)
@@ -88,7 +86,7 @@ def _text(data: bytes | str | None) -> str:
 
 
 def signal_name(returncode: int | None) -> str:
-    """"SIGABRT" for -6; empty when the process was not killed by a signal."""
+    """ "SIGABRT" for -6; empty when the process was not killed by a signal."""
     if returncode is None or returncode >= 0:
         return ""
     try:
@@ -159,15 +157,14 @@ def cython_version(cython_python: str) -> str:
     return out.stdout.strip()
 
 
-def cython_case(
-    workdir: Path, cflags: list[str], cython_python: str = sys.executable
-) -> Case:
+def cython_case(workdir: Path, cflags: list[str], cython_python: str = sys.executable) -> Case:
     """The blog's Cython example: cythonize with ``cython_python``'s Cython, compile, import.
 
     Only the .pyx -> .c step uses the other toolchain; the C is compiled against
     and imported by the interpreter running this module, so the Cython version is
     the only thing that differs between toolchain rows.
     """
+    workdir = Path(workdir).resolve()
     version = cython_version(cython_python)
     source = CASES_DIR / "cython_recurse.pyx"
     module = "cython_recurse"
@@ -211,8 +208,9 @@ def numba_case(workdir: Path) -> Case:
 
 def ctypes_case(workdir: Path, cflags: list[str]) -> Case:
     """C -> Python callback -> C through ``ctypes.CDLL``: the GIL released at every level."""
+    workdir = Path(workdir).resolve()
     cc = _toolchain.c_compiler()
-    library = Path(workdir) / "libnested.so"
+    library = workdir / "libnested.so"
     compile_c = [*cc, *cflags, "-shared", "-fPIC", str(CASES_DIR / "nested.c"), "-o", str(library)]
     return Case(
         backend="ctypes",
@@ -256,8 +254,7 @@ def venv_with_cython(venv_dir: Path, version: str, timeout: float = 600.0) -> st
     done = subprocess.run(install, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:
         raise RuntimeError(
-            f"could not install Cython {version} into {venv_dir} "
-            f"({shlex.join(install)}): {summarize(done.stderr)}"
+            f"could not install Cython {version} into {venv_dir} ({shlex.join(install)}): {summarize(done.stderr)}"
         )
     return str(python)
 
@@ -273,7 +270,7 @@ def plan(
     ``cython_pythons`` are interpreters (e.g. venv pythons) whose Cython should
     translate the Cython case in addition to the project's own Cython.
     """
-    root = Path(root)
+    root = Path(root).resolve()  # steps run with cwd=workdir: every path in them must be absolute
     cases: list[Case] = []
     for backend in backends:
         if backend == "cython":

@@ -21,6 +21,7 @@ def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dic
     """Load the entry point (start-up cost the parent sees), then time one call."""
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
+    gil_at_start = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
     import kernels
 
     fib = kernels.load(backend).entry_point(mode, Path(build_dir))
@@ -39,6 +40,8 @@ def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dic
         "cpu_s": cpu_s,
         "value": str(value),
         "cpu": cpu,
+        "gil_enabled_at_start": gil_at_start,
+        "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
     }
 
 

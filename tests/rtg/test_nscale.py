@@ -15,7 +15,8 @@ def test_python_is_scaled_and_rounded():
 
 def test_grid_is_deduplicated_in_order():
     grid = backend_n_values("python", [10**8, 10**6, 10**8 + 1, 3], {"python": 0.01})
-    assert grid == [10**6, 10**4, 0]
+    assert grid == [10**6, 10**4, 1]
+    assert scaled_n("python", 0, {"python": 0.01}) == 0
 
 
 @pytest.mark.parametrize("bad", [0, -1])

@@ -98,6 +98,13 @@ def test_write_csv_has_the_contract_columns(tmp_path):
     assert read[0]["outcome"] == "fatal_error" and read[0]["signal"] == "SIGABRT"
 
 
+def test_relative_root_still_builds(tmp_path, monkeypatch):
+    """Snakemake passes relative paths; the steps run in their own cwd."""
+    monkeypatch.chdir(tmp_path)
+    (case,) = safety.plan(Path("results/safety"), ["ctypes"], CFLAGS)
+    assert safety.run_case(case, timeout=120)["outcome"] == "ok"
+
+
 def test_signal_name():
     assert safety.signal_name(-11) == "SIGSEGV"
     assert safety.signal_name(0) == safety.signal_name(None) == ""

@@ -7,7 +7,9 @@ sys.path.insert(0, workflow.basedir)
 
 import kernels
 from kernels import BACKENDS
+from rtg import axes
 from rtg import config as rtg_config
+from rtg.interpreters import InterpreterError
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -19,28 +21,40 @@ except rtg_config.ConfigError as error:
     sys.exit(f"Config error: {error}")
 validate(config, CONFIG_SCHEMA)
 
+try:
+    # label -> interpreter facts; probed once, before any job, so a missing package is named up front.
+    INTERPRETERS = axes.resolve(config["interpreters"], config["backends"])
+except InterpreterError as error:
+    sys.exit(f"Config error: {error}")
+
 
 wildcard_constraints:
     backend="|".join(BACKENDS),
     scenario=SCENARIO_PATTERN,
     n=r"[1-9]\d*",
     rep=r"[1-9]\d*",
+    executor=axes.EXECUTOR_PATTERN,
+    interp=axes.INTERPRETER_PATTERN,
 
 
 def trial_files(wildcards=None):
-    """Every trial of the configured grid: backend x scenario x n x repetition."""
-    return expand(
-        "results/trials/{backend}/{scenario}/n{n}/rep{rep}.json",
-        backend=config["backends"],
-        scenario=config["scenarios"],
-        n=config["n_values"],
-        rep=range(1, config["repetitions"] + 1),
-    )
+    """Every trial of the configured grid: interpreter x executor x backend x scenario x n x repetition."""
+    return axes.trial_paths(config, INTERPRETERS)
 
 
 def build_manifests(wildcards=None):
-    """The build manifest of every configured backend."""
-    return expand("results/build/{backend}/manifest.json", backend=config["backends"])
+    """The build manifest of every configured backend, for every interpreter."""
+    return axes.build_paths(config, INTERPRETERS)
+
+
+def variant_manifest(wildcards):
+    """The build a trial on non-default axes uses: its interpreter's."""
+    return axes.build_path(wildcards.backend, wildcards.interp, INTERPRETERS)
+
+
+def interpreter_executable(wildcards):
+    """The Python executable behind an interpreter label."""
+    return INTERPRETERS[wildcards.interp]["configured"]
 
 
 def trial_threads(wildcards):

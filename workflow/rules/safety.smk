@@ -9,13 +9,13 @@ rule safety:
         "results/safety.csv",
     log:
         "results/logs/safety.log",
+    conda:
+        "../../envs/pipeline.yaml"
     params:
         backends=[b for b in config["backends"] if b in ("cython", "numba", "ctypes")],
         cflags=config["cython_cflags"],
         cython_versions=config.get("cython_versions", []),
         workdir="results/safety",
         timeout=300,
-    conda:
-        "../../envs/pipeline.yaml"
     script:
         "../scripts/safety.py"

@@ -15,7 +15,11 @@ def main(sm) -> None:
         trials = aggregate.read_trials(sm.input.trials)
         aggregate.timings_table(trials).to_csv(sm.output.timings, index=False)
         aggregate.threads_table(trials).to_csv(sm.output.threads, index=False)
-        manifests = {Path(p).parent.name: json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.manifests}
+        # Keyed by backend, or "<interpreter>/<backend>" for builds for another interpreter.
+        manifests = {
+            Path(p).parent.relative_to("results/build").as_posix(): json.loads(Path(p).read_text(encoding="utf-8"))
+            for p in sm.input.manifests
+        }
         env = aggregate.environment(trials, manifests, dict(sm.params.config))
         Path(sm.output.environment).write_text(json.dumps(env, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"aggregated {len(trials)} trials")

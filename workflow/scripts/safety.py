@@ -14,17 +14,9 @@ def main(sm) -> None:
     with open(sm.log[0], "w") as log:
         extra = []
         for version in sm.params.cython_versions:
-            print(
-                f"preparing Cython {version} in an isolated venv", file=log, flush=True
-            )
-            extra.append(
-                safety.venv_with_cython(
-                    root / "venvs" / f"cython-{version}", str(version)
-                )
-            )
-        cases = safety.plan(
-            root / "cases", list(sm.params.backends), list(sm.params.cflags), extra
-        )
+            print(f"preparing Cython {version} in an isolated venv", file=log, flush=True)
+            extra.append(safety.venv_with_cython(root / "venvs" / f"cython-{version}", str(version)))
+        cases = safety.plan(root / "cases", list(sm.params.backends), list(sm.params.cflags), extra)
         rows = []
         for case in cases:
             row = safety.run_case(case, timeout=float(sm.params.timeout))

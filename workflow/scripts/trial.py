@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from rtg.joblog import logged  # noqa: E402
 from rtg.scenarios import parse  # noqa: E402
-from rtg.trial import TrialPlan, check, run_trial, write_atomically  # noqa: E402
+from rtg.trial import TrialPlan, check, run_trial, run_trial_under, write_atomically  # noqa: E402
 
 
 def main(sm) -> None:
@@ -21,8 +21,13 @@ def main(sm) -> None:
             n=int(sm.wildcards.n),
             rep=int(sm.wildcards.rep),
             pin_threads=bool(sm.params.pin_threads),
+            executor=sm.wildcards.get("executor", "threads"),
         )
-        result = run_trial(plan, manifest_path.parent, manifest)
+        python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
+        if python and Path(python).resolve() != Path(sys.executable).resolve():
+            result = run_trial_under(python, plan, manifest_path.parent, manifest_path)
+        else:
+            result = run_trial(plan, manifest_path.parent, manifest)
         print(json.dumps(result, indent=1))
         check(result)  # a wrong value fails the job; the full record stays in the log
         write_atomically(Path(sm.output.trial), result)
