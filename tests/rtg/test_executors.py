@@ -53,3 +53,28 @@ def test_failing_worker_names_backend_and_interpreter(tmp_path):
 
 def test_executor_names():
     assert EXECUTORS == ("threads", "processes")
+
+
+def test_run_trial_with_processes_executor(ctypes_build):
+    """The trial runner's processes path: same record shape, executor and GIL state recorded."""
+    from rtg.scenarios import parse
+    from rtg.trial import TrialPlan, run_trial
+
+    plan = TrialPlan(backend="ctypes", scenario=parse("gil+nogil"), n=10**6, rep=1, executor="processes")
+    result = run_trial(plan, ctypes_build, {})
+    assert result["executor"] == "processes"
+    assert result["interpreter"].startswith("cpython-")
+    assert result["correct"] is True
+    assert [r["token"] for r in result["thread_records"]] == ["gil", "nogil"]
+    assert result["metadata"]["gil_reenabled_by_import"] is False
+    assert result["metadata"]["gil_enabled_at_start"] in (True, False)
+    assert result["wall_s"] * 1e9 >= max(r["end_ns"] for r in result["thread_records"])
+
+
+def test_unknown_executor_is_refused(ctypes_build):
+    from rtg.scenarios import parse
+    from rtg.trial import TrialPlan, run_trial
+
+    plan = TrialPlan(backend="ctypes", scenario=parse("gil"), n=10, rep=1, executor="fibers")
+    with pytest.raises(ValueError, match="threads, processes"):
+        run_trial(plan, ctypes_build, {})
