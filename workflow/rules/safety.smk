@@ -15,7 +15,7 @@ rule safety:
         backends=[b for b in config["backends"] if b in ("cython", "numba", "ctypes")],
         cflags=config["cython_cflags"],
         cython_versions=config.get("cython_versions", []),
-        workdir="results/safety",
+        workdir=lambda wildcards, output: str(Path(output[0]).with_suffix("")),
         timeout=300,
     script:
         "../scripts/safety.py"
