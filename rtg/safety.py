@@ -76,6 +76,8 @@ def run_step(argv: Sequence[str], cwd: Path, timeout: float) -> StepResult:
         done = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
         return StepResult(None, _text(expired.stdout), _text(expired.stderr))
+    except OSError as error:  # the program itself could not be started: an error row, not a failed run
+        return StepResult(127, "", f"cannot run {argv[0]}: {error}")
     return StepResult(done.returncode, done.stdout, done.stderr)
 
 
@@ -241,7 +243,7 @@ def venv_with_cython(venv_dir: Path, version: str, timeout: float = 600.0) -> st
     The project's environment keeps its own Cython; an older one lives under
     results/ so the experiment can say which versions crash.
     """
-    venv_dir = Path(venv_dir)
+    venv_dir = Path(venv_dir).resolve()  # its python is later run from other working directories
     python = venv_dir / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv_dir)], check=True, timeout=timeout)

@@ -79,10 +79,16 @@ def test_real_cases_on_this_toolchain(tmp_path):
 
 
 @pytest.mark.slow
-def test_cython_0_29_crashes_on_the_blog_example(tmp_path):
-    """The blog's crash is real on the Cython it used (installs 0.29.37 into a venv)."""
-    python = safety.venv_with_cython(tmp_path / "venv", "0.29.37")
-    row = safety.run_case(safety.cython_case(tmp_path / "case", CFLAGS, python), timeout=120)
+def test_cython_0_29_crashes_on_the_blog_example(tmp_path, monkeypatch):
+    """The blog's crash is real on the Cython it used (installs 0.29.37 into a venv).
+
+    Relative paths, as the Snakemake rule passes them.
+    """
+    monkeypatch.chdir(tmp_path)
+    python = safety.venv_with_cython(Path("venv"), "0.29.37")
+    (row,) = [safety.run_case(case, timeout=120) for case in safety.plan(Path("cases"), ["cython"], CFLAGS, [python])][
+        1:
+    ]
     assert row["toolchain"].startswith("Cython 0.29.37")
     assert (row["outcome"], row["signal"]) == ("fatal_error", "SIGABRT")
     assert "PyEval_SaveThread" in row["detail"]
@@ -103,6 +109,13 @@ def test_relative_root_still_builds(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (case,) = safety.plan(Path("results/safety"), ["ctypes"], CFLAGS)
     assert safety.run_case(case, timeout=120)["outcome"] == "ok"
+
+
+def test_missing_program_is_an_error_row(tmp_path):
+    step = safety.Step("run", [str(tmp_path / "no-such-python"), "-c", "pass"])
+    row = safety.run_case(safety.Case("x", "t", "m", tmp_path, [step]))
+    assert (row["outcome"], row["returncode"]) == ("error", 127)
+    assert "no-such-python" in row["detail"]
 
 
 def test_signal_name():
