@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import kernels
 from kernels import BACKENDS
 from rtg import axes
 from rtg import config as rtg_config
+from rtg import integrity, watchdog
 from rtg.interpreters import InterpreterError
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
@@ -20,6 +22,10 @@ except rtg_config.ConfigError as error:
     # A plain exit prints the one-paragraph message without a traceback.
     sys.exit(f"Config error: {error}")
 validate(config, CONFIG_SCHEMA)
+try:
+    integrity.check_config_paths(config, rtg_config.load_schema(CONFIG_SCHEMA), workflow.basedir)
+except ValueError as error:
+    sys.exit(f"Config error: {error}")
 
 try:
     # label -> interpreter facts; probed once, before any job, so a missing package is named up front.
@@ -40,6 +46,20 @@ wildcard_constraints:
 def trial_files(wildcards=None):
     """Every trial of the configured grid: interpreter x executor x backend x scenario x n x repetition."""
     return axes.trial_paths(config, INTERPRETERS)
+
+
+def aggregated_trials(wildcards=None):
+    """The whole grid; with allow_partial only the trials already on disk (missing ones are listed, never imputed)."""
+    files = trial_files()
+    if config["allow_partial"]:
+        return [path for path in files if Path(path).exists()]
+    return files
+
+
+def kernel_sources(backend):
+    """A backend's sources relative to the working directory: absolute paths would make a moved
+    or copied project look like a changed set of inputs and rebuild (and rerun) everything."""
+    return [os.path.relpath(path) for path in kernels.sources(backend)]
 
 
 def build_manifests(wildcards=None):
@@ -65,3 +85,11 @@ def trial_threads(wildcards):
 def timing_slot(wildcards=None):
     """1 keeps timing jobs apart (limit set in profiles/default); 0 lets them overlap."""
     return 1 if config["isolate_trials"] else 0
+
+
+def trial_runtime(wildcards):
+    """Cluster runtime (minutes), a few minutes above the in-trial time limit (a resource: no rerun)."""
+    limit = watchdog.limit_seconds(
+        config["trial_time_limit_s"], int(wildcards.n), trial_threads(wildcards)
+    )
+    return watchdog.runtime_minutes(limit)
