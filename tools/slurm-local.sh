@@ -19,7 +19,8 @@
 #
 # Pitfalls this encodes (see docs/slurm.md):
 #   - cgroup task/proctrack plugins fail in containers ("cgroup namespace 'freezer' not
-#     mounted"): proctrack/linuxproc + task/none.
+#     mounted"): proctrack/linuxproc + task/affinity (binds each job to the CPUs Slurm gave
+#     it with sched_setaffinity, no cgroups needed), so trials see only their own CPUs.
 #   - The config must be reachable at /etc/slurm/slurm.conf: the Snakemake slurm plugin's
 #     job step drops SLURM_CONF before its nested srun.
 #   - No slurmdbd: jobcomp/filetxt keeps the scheduler's own record of finished jobs (the
@@ -105,7 +106,7 @@ AuthType=auth/munge
 CredType=cred/munge
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=task/affinity
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=1000
