@@ -64,7 +64,7 @@ def classify(state: str) -> str:
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT_S)
+    return subprocess.run(args, check=False, capture_output=True, text=True, timeout=TIMEOUT_S)
 
 
 def squeue_state(job_id: str) -> str | None:

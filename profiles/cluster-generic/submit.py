@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
     log_dir = Path(os.environ.get(LOG_DIR_ENV, DEFAULT_LOG_DIR))
     log_dir.mkdir(parents=True, exist_ok=True)  # Slurm fails the job if --output's folder is missing
     args = sbatch_args(read_properties(jobscript), jobscript, log_dir)
-    done = subprocess.run(args, capture_output=True, text=True)
+    done = subprocess.run(args, check=False, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"sbatch failed ({done.returncode}): {done.stderr.strip()}", file=sys.stderr)
         return done.returncode
