@@ -38,7 +38,9 @@ RUN_TIMEOUT_S = 600
 
 
 def _unavailable() -> str | None:
-    missing = [name for name in NEEDED if shutil.which(name) is None]
+    # The daemons live in /usr/sbin (tools/slurm-local.sh adds it to PATH too).
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    missing = [name for name in NEEDED if shutil.which(name, path=path) is None]
     if missing:
         return (
             f"Slurm daemons not installed (missing {', '.join(missing)}); "

@@ -27,6 +27,8 @@
 #     tests read it); MinJobAge=600 keeps finished jobs visible to squeue for the plugin.
 #   - DefMemPerCPU, or every bare sbatch job takes the whole node's memory.
 set -euo pipefail
+# The daemons live in /usr/sbin, which a non-login shell's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 PROG=$(basename "$0")
 SYMLINK=/etc/slurm/slurm.conf
