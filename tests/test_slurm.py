@@ -75,8 +75,14 @@ def slurm(tmp_path_factory: pytest.TempPathFactory):
         yield state
     finally:
         down = _script(state, "down")
-        if down.returncode != 0:  # never hides the original failure, but is visible
-            print(f"slurm-local.sh down failed:\n{down.stdout}\n{down.stderr}", file=sys.stderr)
+        again = _script(state, "down")
+    # Checked after teardown ran in any case; a failure here shows as a teardown error.
+    assert down.returncode == 0, f"slurm-local.sh down failed:\n{down.stdout}\n{down.stderr}"
+    assert again.returncode == 0, f"a second down failed:\n{again.stdout}\n{again.stderr}"
+    assert not (state / "slurmctld.pid").exists() and not (state / "slurmd.pid").exists()
+    assert not Path("/etc/slurm/slurm.conf").is_symlink() or Path("/etc/slurm/slurm.conf").resolve() != (
+        state / "slurm.conf"
+    )
 
 
 def jobcomp_records(state: Path) -> dict[str, dict[str, str]]:
@@ -207,3 +213,21 @@ def test_status_script_reports_a_failing_job_as_failed_and_a_good_one_as_success
     records = jobcomp_records(slurm)
     assert records[jobs["good"]]["JobState"] == "COMPLETED"
     assert records[jobs["bad"]]["JobState"] == "FAILED"
+
+
+def test_bring_up_script_reports_status_and_refuses_a_second_instance(slurm, tmp_path):
+    status = _script(slurm, "status")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "slurmctld: running" in status.stdout and "idle" in status.stdout
+    second = _script(tmp_path / "other", "up")
+    assert second.returncode != 0
+    assert "already runs" in second.stderr
+    assert _script(slurm, "status").returncode == 0  # the running one is untouched
+
+
+def test_down_on_a_folder_that_never_ran_is_a_harmless_no_op(tmp_path):
+    # Needs no Slurm at all: down only touches what a folder's pid files name.
+    (tmp_path / "never").mkdir()
+    for _ in range(2):
+        down = _script(tmp_path / "never", "down")
+        assert down.returncode == 0, down.stderr
