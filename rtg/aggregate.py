@@ -17,7 +17,7 @@ TIMING_COLUMNS = [
     "backend", "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
-    "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "trial_file",
+    "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
     "slurm_job_id", "slurm_node",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
@@ -51,6 +51,7 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 "loadavg_after": meta["loadavg_after"][0] if meta["loadavg_after"] else None,
                 "pinned": meta.get("pinned", False),
                 "build_manifest_sha256": meta["build_manifest_sha256"],
+                "config_sha256": meta.get("config_sha256"),
                 # Where the trial ran under Slurm (empty when run locally).
                 "slurm_job_id": meta.get("slurm_job_id"),
                 "slurm_node": meta.get("slurm_node"),
