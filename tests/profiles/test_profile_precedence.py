@@ -39,8 +39,10 @@ def test_cluster_profiles_let_slurm_keep_trials_apart(name):
     for rule in ("trial", "build"):
         assert cluster["set-resources"][rule]["timing_slot"] == 0
         assert cluster["set-resources"][rule]["mem_mb"] > 0
-        assert cluster["set-resources"][rule]["runtime"] > 0
-    assert "cpus_per_task" not in cluster["set-resources"]["trial"]  # it follows `threads`
+    assert cluster["set-resources"]["build"]["runtime"] > 0
+    trial = cluster["set-resources"]["trial"]
+    assert "cpus_per_task" not in trial  # it follows `threads`
+    assert "runtime" not in trial  # the rule derives it from the in-trial time limit
 
 
 @pytest.mark.parametrize("name", CLUSTER_PROFILES)
