@@ -11,6 +11,9 @@ rule safety:
         "results/logs/safety.log",
     conda:
         "../../envs/pipeline.yaml"
+    resources:
+        # Compiling and JIT-ing here would disturb a concurrent timing job: take a slot too.
+        timing_slot=timing_slot,
     params:
         backends=[b for b in config["backends"] if b in ("cython", "numba", "ctypes")],
         cflags=config["cython_cflags"],
