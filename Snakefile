@@ -12,6 +12,15 @@ include: "workflow/rules/trials.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/groups.smk"
+include: "workflow/rules/safety.smk"
+
+
+# Run on the submitting host under a cluster executor (profiles/slurm, cluster-generic):
+# they only read files, and a Slurm job for them costs more than they do.
+localrules:
+    all,
+    aggregate,
+    cycles,
 
 
 rule all:
@@ -20,3 +29,4 @@ rule all:
         rules.aggregate.output,
         rules.cycles.output,
         trial_group_files(),
+        ["results/safety.csv"] if config["safety_experiment"] else [],

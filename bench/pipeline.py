@@ -57,6 +57,7 @@ class GridRun:
     trials: int
     cpu_s: float = 0.0
     timed_cpu_s: float = 0.0
+    median_gap_s: float = float("nan")
 
     @property
     def untimed_s(self) -> float:
@@ -84,6 +85,21 @@ def timed_total(timings_csv: Path) -> tuple[float, int, float]:
     with open(timings_csv, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return sum(float(r["wall_s"]) for r in rows), len(rows), sum(float(r["cpu_s"]) for r in rows)
+
+
+def median_gap(timings_csv: Path) -> float:
+    """Median time from one trial's timed region to the next one's (trials run one at a time).
+
+    Each gap is the per-trial overhead itself: the finished trial's exit, the
+    scheduler, and the next process's start-up, imports and warm-up. The median
+    ignores the few gaps where another job (build, calibration) ran in between.
+    """
+    import csv
+
+    with open(timings_csv, encoding="utf-8", newline="") as handle:
+        spans = sorted((float(r["started_at"]), float(r["ended_at"])) for r in csv.DictReader(handle))
+    gaps = [start - previous_end for (_, previous_end), (start, _) in zip(spans, spans[1:], strict=False)]
+    return statistics.median(gaps) if gaps else float("nan")
 
 
 def children_cpu_s() -> float:
@@ -154,8 +170,11 @@ def run_grid(parent: Path, name: str, config: list[str], cores: int) -> tuple[Gr
     """Run a whole grid in a fresh copy; return its GridRun and the copy."""
     workdir = fresh_copy(parent, name)
     wall, cpu, _ = snakemake(workdir, ["--cores", str(cores), "--config", *config])
-    timed, trials, timed_cpu = timed_total(workdir / "results" / "timings.csv")
-    return GridRun(wall_s=wall, timed_s=timed, trials=trials, cpu_s=cpu, timed_cpu_s=timed_cpu), workdir
+    timings = workdir / "results" / "timings.csv"
+    timed, trials, timed_cpu = timed_total(timings)
+    run = GridRun(wall_s=wall, timed_s=timed, trials=trials, cpu_s=cpu, timed_cpu_s=timed_cpu)
+    run.median_gap_s = median_gap(timings)
+    return run, workdir
 
 
 def measure_overhead(parent: Path, backend: str, repeat: int, cores: int, extra: list[str]) -> dict:
@@ -230,11 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         per_backend: dict[str, list[float]] = {}
         per_backend_cpu: dict[str, list[float]] = {}
+        per_backend_gap: dict[str, list[float]] = {}
         for repeat in range(args.repeats):
             for backend in args.backends:
                 m = measure_overhead(parent, backend, repeat, args.cores, extra)
                 per_backend.setdefault(backend, []).append(m["overhead_s"])
                 per_backend_cpu.setdefault(backend, []).append(m["overhead_cpu_s"])
+                per_backend_gap.setdefault(backend, []).append(m["large"].median_gap_s)
                 rows.append(
                     [
                         backend,
@@ -245,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{m['small'].cpu_s:.2f} / {m['large'].cpu_s:.2f}",
                         m["overhead_s"],
                         m["overhead_cpu_s"],
+                        m["large"].median_gap_s,
                         f"{machine()['loadavg'][0]}",
                     ]
                 )
@@ -258,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             "CPU s",
             "overhead wall s/trial",
             "overhead CPU s/trial",
+            "median gap s (5 reps)",
             "load (1 min) after",
         ]
         out += [markdown_table(headers, rows), ""]

@@ -31,6 +31,8 @@ from types import ModuleType
 BACKENDS: dict[str, str] = {
     "cython": "kernels.cython_backend",
     "numba": "kernels.numba_backend",
+    "ctypes": "kernels.ctypes_backend",
+    "python": "kernels.python_backend",
 }
 
 #: The two entry points every backend provides.

@@ -23,24 +23,35 @@ USES_CFLAGS = True
 MODULE = "fib_cython"
 
 
-def build(build_dir: Path, cflags: list[str]) -> dict:
-    """Cythonize and compile the extension into ``build_dir``."""
+def translate(build_dir: Path) -> str:
+    """Cythonize the .pyx into ``build_dir``; return the Cython version used.
+
+    Separate from compiling so an interpreter without Cython can still get an
+    extension: the C that Cython writes is interpreter-agnostic, the compile
+    step (``compile_extension``) is not.
+    """
     import Cython
     from Cython.Build import cythonize
 
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
-    c_file = build_dir / f"{MODULE}.c"
     pyx_copy = build_dir / SOURCE.name
     pyx_copy.write_bytes(SOURCE.read_bytes())
     cythonize([str(pyx_copy)], quiet=True, force=True, language_level=3)
+    return Cython.__version__
+
+
+def compile_extension(build_dir: Path, cflags: list[str], cython_version: str) -> dict:
+    """Compile ``build_dir``'s generated C against this interpreter; return the manifest."""
+    build_dir = Path(build_dir)
+    c_file = build_dir / f"{MODULE}.c"
     output = build_dir / f"{MODULE}{sysconfig.get_config_var('EXT_SUFFIX')}"
     includes = ["-I", sysconfig.get_paths()["include"]]
     command = _toolchain.compile_shared([c_file], output, cflags, includes)
     cc = _toolchain.c_compiler()
     return {
         "backend": "cython",
-        "cython_version": Cython.__version__,
+        "cython_version": cython_version,
         "compiler": " ".join(cc),
         "compiler_version": _toolchain.compiler_version(cc),
         "cflags": list(cflags),
@@ -51,6 +62,11 @@ def build(build_dir: Path, cflags: list[str]) -> dict:
         "artifact": output.name,
         "artifact_sha256": _toolchain.sha256_of(output),
     }
+
+
+def build(build_dir: Path, cflags: list[str]) -> dict:
+    """Cythonize and compile the extension into ``build_dir``."""
+    return compile_extension(build_dir, cflags, translate(build_dir))
 
 
 def entry_point(mode: str, build_dir: Path) -> Callable[[int], int]:

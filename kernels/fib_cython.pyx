@@ -1,4 +1,4 @@
-# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: language_level=3, boundscheck=False, wraparound=False, freethreading_compatible=True
 """The blog's loop in Cython: one ``nogil`` C function, two wrappers."""
 
 from libc.stdint cimport uint64_t

@@ -14,13 +14,26 @@ import pandas as pd
 
 #: Columns of timings.csv, in order (the README documents them).
 TIMING_COLUMNS = [
-    "backend", "scenario", "threads", "gil_mode", "start_order", "n", "rep",
+    "backend", "executor", "interpreter", "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
+    "slurm_job_id", "slurm_node",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
-THREAD_COLUMNS = ["backend", "scenario", "n", "rep", "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu"]
+THREAD_COLUMNS = [
+    "backend", "executor", "interpreter", "scenario", "n", "rep",
+    "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu",
+]  # fmt: skip
+#: Sort order of both tables: one block per backend, executor and interpreter.
+SORT_KEYS = ["backend", "executor", "interpreter", "scenario", "n", "rep"]
+
+
+def axes(trial: dict) -> dict[str, str]:
+    """Executor and interpreter of a trial; records from before these axes ran threads."""
+    meta = trial["metadata"]
+    fallback = f"{meta.get('python_implementation', 'cpython').lower()}-{meta['python_version']}"
+    return {"executor": trial.get("executor", "threads"), "interpreter": trial.get("interpreter", fallback)}
 
 
 def read_trials(paths: Iterable[str | Path]) -> list[dict]:
@@ -41,6 +54,7 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
         rows.append(
             {
                 **{k: t[k] for k in TIMING_COLUMNS if k in t},
+                **axes(t),
                 "result": str(t["result"]),
                 "host": meta["host"],
                 "cpu_model": meta["cpu_model"],
@@ -51,10 +65,13 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 "pinned": meta.get("pinned", False),
                 "build_manifest_sha256": meta["build_manifest_sha256"],
                 "config_sha256": meta.get("config_sha256"),
+                # Where the trial ran under Slurm (empty when run locally).
+                "slurm_job_id": meta.get("slurm_job_id"),
+                "slurm_node": meta.get("slurm_node"),
             }
         )
     frame = pd.DataFrame(rows, columns=TIMING_COLUMNS)
-    return frame.sort_values(["backend", "scenario", "n", "rep"], kind="stable").reset_index(drop=True)
+    return frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
 
 
 def threads_table(trials: list[dict]) -> pd.DataFrame:
@@ -62,6 +79,7 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
     rows = [
         {
             "backend": t["backend"],
+            **axes(t),
             "scenario": t["scenario"],
             "n": t["n"],
             "rep": t["rep"],
@@ -77,7 +95,7 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
         for r in t["thread_records"]
     ]
     frame = pd.DataFrame(rows, columns=THREAD_COLUMNS).astype({"cpu": "Int64"})
-    return frame.sort_values(["backend", "scenario", "n", "rep", "thread"], kind="stable").reset_index(drop=True)
+    return frame.sort_values([*SORT_KEYS, "thread"], kind="stable").reset_index(drop=True)
 
 
 def environment(trials: list[dict], manifests: dict[str, dict], config: dict) -> dict:

@@ -149,7 +149,7 @@ def measure(library: Path, cpus: list[int] | None = None, target_s: float = 0.02
 
 
 def cycles_per_iteration(timings: pd.DataFrame, clock_hz: float) -> pd.DataFrame:
-    """Cycles per loop iteration of every single-thread grid point (backend x scenario x n).
+    """Cycles per loop iteration of every single-thread grid point (backend x scenario x n, and axes).
 
     ``timings`` needs the columns of timings.csv ``backend, scenario, threads, n,
     wall_s``; with ``cpu_s`` it adds ``cycles_per_iteration_cpu`` (fastest trial
@@ -160,10 +160,9 @@ def cycles_per_iteration(timings: pd.DataFrame, clock_hz: float) -> pd.DataFrame
     """
     import pandas as pd
 
+    keys = [c for c in ("backend", "executor", "interpreter", "scenario", "n") if c in timings]
     columns = [
-        "backend",
-        "scenario",
-        "n",
+        *keys,
         "trials",
         "wall_s_min",
         "wall_s_median",
@@ -182,7 +181,7 @@ def cycles_per_iteration(timings: pd.DataFrame, clock_hz: float) -> pd.DataFrame
         cpu_s=single["cpu_s"] if "cpu_s" in single else float("nan"),
         loadavg_before=single["loadavg_before"] if "loadavg_before" in single else float("nan"),
     )
-    grouped = single.groupby(["backend", "scenario", "n"], sort=True)
+    grouped = single.groupby(keys, sort=True, dropna=False)
     table = grouped.agg(
         trials=("wall_s", "count"),
         wall_s_min=("wall_s", "min"),

@@ -115,7 +115,9 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
         found.append("thread tokens do not follow the scenario's start order")
     if record["ended_at"] < record["started_at"]:
         found.append("ended_at is before started_at")
-    current = manifest_digests.get(record["backend"])
+    # A build for another interpreter is keyed "<interpreter>/<backend>" (rtg/axes.py); the default one by backend.
+    current = manifest_digests.get(f"{record.get('interpreter')}/{record['backend']}")
+    current = current or manifest_digests.get(record["backend"])
     recorded = record["metadata"]["build_manifest_sha256"]
     if current is None:
         found.append(f"no build manifest of backend {record['backend']!r} is part of this aggregation")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rtg import metadata
+from rtg import executors, interpreters, metadata
 from rtg.reference import fib_mod64
 from rtg.scenarios import Scenario
 
@@ -54,6 +54,8 @@ class TrialPlan:
     rep: int
     pin_threads: bool = True
     cpus: list[int] = field(default_factory=metadata.affinity)
+    #: "threads" (the blog) or "processes" (one fresh interpreter per token, see rtg.executors).
+    executor: str = "threads"
 
     def thread_cpus(self) -> list[int | None]:
         """One distinct CPU per thread when there are enough, else no pinning."""
@@ -117,18 +119,30 @@ def run_threads(functions: list[Callable[[int], int]], n: int, cpus: list[int | 
 
 def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     """Load the backend, warm up, run the timed region, check every value."""
+    if plan.executor not in executors.EXECUTORS:
+        raise ValueError(f"unknown executor {plan.executor!r}; allowed: {', '.join(executors.EXECUTORS)}")
     from kernels import load
 
     backend = load(plan.backend)
     modes = sorted(set(plan.scenario.tokens))
+    # Processes load the kernel in each worker; loading it here too checks the
+    # build (warm-up value) and records this interpreter's GIL state after import.
     entry = {mode: backend.entry_point(mode, build_dir) for mode in modes}
     for mode in modes:  # warm-up: loads caches and pages outside the timed region
         value = entry[mode](WARMUP_N)
         if value != fib_mod64(WARMUP_N):
             raise IncorrectResult(f"{plan.backend} {mode}: warm-up F({WARMUP_N}) gave {value}")
     expected = fib_mod64(plan.n)
-    timing = run_threads([entry[t] for t in plan.scenario.tokens], plan.n, plan.thread_cpus(), plan.scenario.tokens)
+    if plan.executor == "processes":
+        timing = run_processes(plan, build_dir)
+    else:
+        timing = run_threads([entry[t] for t in plan.scenario.tokens], plan.n, plan.thread_cpus(), plan.scenario.tokens)
     records: list[ThreadRecord] = timing.pop("records")
+    gil = interpreters.gil_state(interpreters.GIL_ENABLED_AT_START)
+    if plan.executor == "processes":  # the kernels ran in the workers: their GIL is the one that counts
+        gil["gil_enabled"] = any(timing.pop("worker_gil_enabled"))
+        gil["gil_reenabled_by_import"] = gil["gil_disabled_build"] and gil["gil_enabled"]
+    interp = metadata.interpreter()
     thread_rows = [
         {
             "index": r.index,
@@ -146,6 +160,8 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "backend": plan.backend,
+        "executor": plan.executor,
+        "interpreter": interpreters.label(interp),
         **plan.scenario.columns(),
         "tokens": list(plan.scenario.tokens),
         "n": plan.n,
@@ -157,13 +173,41 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "thread_records": thread_rows,
         "metadata": {
             **metadata.machine(),
-            **metadata.interpreter(),
+            **interp,
+            **gil,
             "loadavg_before": timing["loadavg_before"],
             "loadavg_after": timing["loadavg_after"],
             "pinned": any(r.cpu is not None for r in records),
             "packages": {k: v for k, v in manifest.items() if k.endswith("_version")},
             "build_manifest_sha256": manifest_digest(manifest),
         },
+    }
+
+
+def run_processes(plan: TrialPlan, build_dir: Path) -> dict:
+    """The processes executor, returning what ``run_threads`` returns (plus the workers' GIL state)."""
+    load_before = metadata.loadavg()
+    started_at = time.time()
+    run = executors.run_processes(plan.backend, build_dir, plan.scenario.tokens, plan.n, plan.thread_cpus())
+    ended_at = time.time()
+    load_after = metadata.loadavg()
+    records = []
+    for r in run.records:
+        record = ThreadRecord(index=r["index"], token=r["token"], cpu=r["cpu"])
+        record.start_ns, record.end_ns, record.cpu_s = r["start_ns"], r["end_ns"], r["cpu_s"]
+        record.value = int(r["value"])
+        records.append(record)
+    return {
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "cpu_user_s": run.cpu_user_s,
+        "cpu_sys_s": run.cpu_sys_s,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "records": records,
+        "worker_gil_enabled": [r["gil_enabled"] for r in run.records],
     }
 
 
@@ -201,3 +245,27 @@ def write_atomically(path: Path, payload: dict) -> None:
         os.fsync(directory)  # and the rename survives a crash of the node
     finally:
         os.close(directory)
+
+
+def run_trial_under(python: str, plan: TrialPlan, build_dir: Path, manifest_path: Path) -> dict:
+    """``run_trial`` inside the interpreter ``python`` (a subprocess, argument list)."""
+    import subprocess
+
+    worker = Path(__file__).with_name("trial_worker.py")
+    spec = {
+        "backend": plan.backend,
+        "scenario": plan.scenario.name,
+        "n": plan.n,
+        "rep": plan.rep,
+        "pin_threads": plan.pin_threads,
+        "executor": plan.executor,
+    }
+    done = subprocess.run(
+        [python, str(worker), json.dumps(spec), str(build_dir), str(manifest_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"trial under interpreter {python} failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

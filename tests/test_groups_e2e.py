@@ -47,6 +47,7 @@ def test_grouped_trials_are_one_cluster_job_each_and_run_serially(project, tmp_p
         "backends=[cython]",
         "scenarios=[gil,nogil+gil]",
         "trial_group_size=2",
+        "safety_experiment=false",
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-4000:]

@@ -63,3 +63,10 @@ def test_dry_run_grid_reaches_the_target():
 def test_markdown_table():
     text = pipeline.markdown_table(["a", "b"], [["x", 0.12345], [1, 2]])
     assert text.splitlines() == ["| a | b |", "| --- | --- |", "| x | 0.123 |", "| 1 | 2 |"]
+
+
+def test_median_gap_between_consecutive_trials(tmp_path):
+    csv = tmp_path / "timings.csv"
+    rows = [(10.0, 10.5), (10.9, 11.0), (11.3, 11.4), (13.4, 13.5)]  # gaps 0.4, 0.3, 2.0 (another job ran)
+    csv.write_text("started_at,ended_at\n" + "".join(f"{a},{b}\n" for a, b in reversed(rows)))
+    assert pipeline.median_gap(csv) == pytest.approx(0.4)

@@ -122,3 +122,16 @@ def test_cpu_time_judges_the_loop_not_the_time_slicing():
     assert table.loc["numba", "loadavg_max"] == pytest.approx(3.9)
     (sentence,) = calibration.describe_flags(table.reset_index())
     assert sentence.startswith("cython nogil") and "2.10" in sentence
+
+
+def test_axes_columns_keep_grid_points_apart():
+    frame = pd.DataFrame(
+        [
+            ["cython", "threads", "py-3.11", "gil", 1, N, 1, 0.25, 0.25],
+            ["cython", "processes", "py-3.11", "gil", 1, N, 1, 0.5, 0.5],
+        ],
+        columns=["backend", "executor", "interpreter", "scenario", "threads", "n", "rep", "wall_s", "cpu_s"],
+    )
+    table = calibration.flag_slow(frame, clock_hz=4e9)
+    assert list(table["executor"]) == ["processes", "threads"]
+    assert list(table["flagged"]) == [True, False]

@@ -2,30 +2,51 @@
 
 import pytest
 
-from rtg.grouping import trial_groups
+from rtg.grouping import repetition, trial_groups
+
+
+def grid(backends, scenarios, n_values, repetitions, prefix="results/trials"):
+    """Trial paths in the pipeline's order (repetition innermost)."""
+    return [
+        f"{prefix}/{b}/{s}/n{n}/rep{r}.json"
+        for b in backends
+        for s in scenarios
+        for n in n_values
+        for r in range(1, repetitions + 1)
+    ]
 
 
 def test_groups_cover_every_trial_with_at_most_size_each():
-    groups = trial_groups(["cython", "numba"], ["gil", "nogil+gil"], [2000000, 10], repetitions=3, size=5)
-    assert len(groups) == 2 * 2 * 2 * 3
+    paths = grid(["cython", "numba"], ["gil", "nogil+gil"], [2000000, 10], 3)
+    groups = trial_groups(paths, size=5)
+    assert set(groups) == set(paths) and len(paths) == 24
     sizes = {}
     for group in groups.values():
         sizes[group] = sizes.get(group, 0) + 1
     assert max(sizes.values()) <= 5
     assert len(sizes) == -(-24 // 5)  # ceil(24 / 5) groups
-    assert ("numba", "nogil+gil", "2000000", "3") in groups  # wildcard strings
 
 
 def test_repetitions_of_one_grid_point_land_in_different_groups():
-    groups = trial_groups(["cython"], ["gil", "nogil", "gil+gil", "nogil+gil"], [1000], repetitions=4, size=4)
+    scenarios = ["gil", "nogil", "gil+gil", "nogil+gil"]
+    groups = trial_groups(grid(["cython"], scenarios, [1000], 4), size=4)
     # 4 grid points per repetition, groups of 4: each group is one full repetition.
-    for rep in "1234":
-        assert {groups[("cython", s, "1000", rep)] for s in ["gil", "nogil", "gil+gil", "nogil+gil"]} == {
-            f"trials{int(rep) - 1}"
-        }
-    assert len({groups[("cython", "gil", "1000", rep)] for rep in "1234"}) == 4
+    for rep in range(1, 5):
+        members = {groups[f"results/trials/cython/{s}/n1000/rep{rep}.json"] for s in scenarios}
+        assert members == {f"trials{rep - 1}"}
 
 
-def test_size_below_two_is_refused():
+def test_axis_paths_are_grouped_too():
+    paths = grid(["cython"], ["gil"], [10], 2) + grid(["cython"], ["gil"], [10], 2, "results/trials/processes/py-3.12")
+    groups = trial_groups(paths, size=2)
+    assert (
+        groups["results/trials/cython/gil/n10/rep1.json"]
+        == groups["results/trials/processes/py-3.12/cython/gil/n10/rep1.json"]
+    )
+
+
+def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="at least 2"):
-        trial_groups(["cython"], ["gil"], [10], 1, size=1)
+        trial_groups(["results/trials/cython/gil/n10/rep1.json"], size=1)
+    with pytest.raises(ValueError, match="not a trial path"):
+        repetition("results/trials/cython/gil/n10/x.json")

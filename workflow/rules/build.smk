@@ -14,3 +14,14 @@ rule build:
         cflags=lambda wildcards: kernels.cflags_for(wildcards.backend, config["cython_cflags"]),
     script:
         "../scripts/build.py"
+
+
+use rule build as build_variant with:
+    # The same build compiled for another interpreter (its headers, its ABI).
+    output:
+        manifest="results/build/{interp}/{backend}/manifest.json",
+    log:
+        "results/logs/build/{interp}/{backend}.log",
+    params:
+        cflags=lambda wildcards: kernels.cflags_for(wildcards.backend, config["cython_cflags"]),
+        python=interpreter_executable,

@@ -8,8 +8,10 @@ sys.path.insert(0, workflow.basedir)
 
 import kernels
 from kernels import BACKENDS
+from rtg import axes
 from rtg import config as rtg_config
 from rtg import integrity, watchdog
+from rtg.interpreters import InterpreterError
 from rtg.grouping import trial_groups
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
@@ -26,24 +28,26 @@ try:
 except ValueError as error:
     sys.exit(f"Config error: {error}")
 
+try:
+    # label -> interpreter facts; probed once, before any job, so a missing package is named up front.
+    INTERPRETERS = axes.resolve(config["interpreters"], config["backends"])
+except InterpreterError as error:
+    sys.exit(f"Config error: {error}")
+
 
 wildcard_constraints:
     backend="|".join(BACKENDS),
     scenario=SCENARIO_PATTERN,
     n=r"[1-9]\d*",
     rep=r"[1-9]\d*",
+    executor=axes.EXECUTOR_PATTERN,
+    interp=axes.INTERPRETER_PATTERN,
     group=r"trials\d+",
 
 
 def trial_files(wildcards=None):
-    """Every trial of the configured grid: backend x scenario x n x repetition."""
-    return expand(
-        "results/trials/{backend}/{scenario}/n{n}/rep{rep}.json",
-        backend=config["backends"],
-        scenario=config["scenarios"],
-        n=config["n_values"],
-        rep=range(1, config["repetitions"] + 1),
-    )
+    """Every trial of the configured grid: interpreter x executor x backend x scenario x n x repetition."""
+    return axes.trial_paths(config, INTERPRETERS)
 
 
 def aggregated_trials(wildcards=None):
@@ -61,8 +65,18 @@ def kernel_sources(backend):
 
 
 def build_manifests(wildcards=None):
-    """The build manifest of every configured backend."""
-    return expand("results/build/{backend}/manifest.json", backend=config["backends"])
+    """The build manifest of every configured backend, for every interpreter."""
+    return axes.build_paths(config, INTERPRETERS)
+
+
+def variant_manifest(wildcards):
+    """The build a trial on non-default axes uses: its interpreter's."""
+    return axes.build_path(wildcards.backend, wildcards.interp, INTERPRETERS)
+
+
+def interpreter_executable(wildcards):
+    """The Python executable behind an interpreter label."""
+    return INTERPRETERS[wildcards.interp]["configured"]
 
 
 def trial_threads(wildcards):
@@ -89,32 +103,28 @@ def trial_runtime(wildcards):
 if "timing_slot" not in workflow.global_resources:
     workflow.global_resources["timing_slot"] = 1
 
-#: (backend, scenario, n, rep) -> cluster group id, only when trial_group_size > 1.
+#: trial path -> cluster group id, only when trial_group_size > 1.
 TRIAL_GROUPS = (
-    trial_groups(
-        config["backends"],
-        config["scenarios"],
-        config["n_values"],
-        config["repetitions"],
-        config["trial_group_size"],
-    )
+    trial_groups(trial_files(), config["trial_group_size"])
     if config["trial_group_size"] > 1
     else {}
 )
+#: cluster group id -> its trial files (the inverse of TRIAL_GROUPS, built once).
+GROUP_MEMBERS = {}
+for _path, _group in TRIAL_GROUPS.items():
+    GROUP_MEMBERS.setdefault(_group, []).append(_path)
 
 
 def trial_group(wildcards):
-    """Cluster group of one trial (rtg/grouping.py); trials outside the grid go alone."""
-    key = (wildcards.backend, wildcards.scenario, wildcards.n, wildcards.rep)
-    return TRIAL_GROUPS.get(key, f"trial-{'-'.join(key)}")
-
-
-#: cluster group id -> its trial files (the inverse of TRIAL_GROUPS, built once).
-GROUP_MEMBERS = {}
-for (_backend, _scenario, _n, _rep), _group in TRIAL_GROUPS.items():
-    GROUP_MEMBERS.setdefault(_group, []).append(
-        f"results/trials/{_backend}/{_scenario}/n{_n}/rep{_rep}.json"
+    """Cluster group of one trial, default or axis path (rtg/grouping.py); others go alone."""
+    tail = f"{wildcards.backend}/{wildcards.scenario}/n{wildcards.n}/rep{wildcards.rep}.json"
+    executor = getattr(wildcards, "executor", None)
+    path = (
+        f"results/trials/{executor}/{wildcards.interp}/{tail}"
+        if executor
+        else f"results/trials/{tail}"
     )
+    return TRIAL_GROUPS.get(path, f"single-{wildcards.backend}-{wildcards.scenario}-n{wildcards.n}")
 
 
 def group_trial_files(wildcards):

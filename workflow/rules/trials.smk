@@ -18,3 +18,16 @@ rule trial:
         pin_threads=config["pin_threads"],
     script:
         "../scripts/trial.py"
+
+
+use rule trial as trial_variant with:
+    # The same trial on a non-default executor or interpreter (paths: rtg/axes.py).
+    input:
+        manifest=variant_manifest,
+    output:
+        trial="results/trials/{executor}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.json",
+    log:
+        "results/logs/trials/{executor}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.log",
+    params:
+        pin_threads=config["pin_threads"],
+        python=interpreter_executable,

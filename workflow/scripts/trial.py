@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 from rtg import faults, integrity, lean, watchdog  # noqa: E402
 from rtg.joblog import logged  # noqa: E402
 from rtg.scenarios import parse  # noqa: E402
-from rtg.trial import TrialPlan, check, run_trial, write_atomically  # noqa: E402
+from rtg.trial import TrialPlan, check, run_trial, run_trial_under, write_atomically  # noqa: E402
 
 
 def main(sm) -> None:
@@ -21,7 +21,10 @@ def main(sm) -> None:
             n=int(sm.wildcards.n),
             rep=int(sm.wildcards.rep),
             pin_threads=bool(sm.params.pin_threads),
+            executor=sm.wildcards.get("executor", "threads"),
         )
+        python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
+        elsewhere = bool(python) and Path(python).resolve() != Path(sys.executable).resolve()
         key = f"{plan.backend}/{plan.scenario.name}/n{plan.n}/rep{plan.rep}"
         # Read from the config, not params: changing the limit must not rerun finished trials.
         limit = watchdog.limit_seconds(sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads)
@@ -31,7 +34,10 @@ def main(sm) -> None:
             fault = faults.requested(key)
             if fault:
                 faults.inject(fault, lambda: _gil_kernel(plan.backend, manifest_path.parent))
-            result = run_trial(plan, manifest_path.parent, manifest)
+            if elsewhere:
+                result = run_trial_under(python, plan, manifest_path.parent, manifest_path)
+            else:
+                result = run_trial(plan, manifest_path.parent, manifest)
         result["metadata"]["config_sha256"] = integrity.config_digest(sm.config)
         print(json.dumps(result, indent=1))
         check(result)  # a wrong value fails the job; the full record stays in the log

@@ -1,0 +1,62 @@
+"""ctypes backend: ``fib.c`` compiled into a plain shared library.
+
+One library, two ways of calling it. ``ctypes.CDLL`` releases the GIL around
+every foreign call; ``ctypes.PyDLL`` keeps it held. So the gil and nogil entry
+points run the very same machine code and differ only in what ctypes does
+with the GIL, which is the cleanest contrast of the three compiled backends.
+The library is built with the same ``cflags`` as the Cython extension (see
+README: loop alignment matters as much here as there).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kernels import _toolchain
+
+SOURCE = Path(__file__).with_name("fib.c")
+SOURCES = [SOURCE, Path(__file__), Path(__file__).with_name("_toolchain.py")]
+USES_CFLAGS = True
+LIBRARY = "libfib.so"
+
+#: ctypes loader per mode: CDLL drops the GIL during the call, PyDLL does not.
+LOADERS: dict[str, type[ctypes.CDLL]] = {"nogil": ctypes.CDLL, "gil": ctypes.PyDLL}
+
+
+def build(build_dir: Path, cflags: list[str]) -> dict:
+    """Compile ``fib.c`` into ``build_dir/libfib.so``; return the manifest."""
+    build_dir = Path(build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    output = build_dir / LIBRARY
+    command = _toolchain.compile_shared([SOURCE], output, cflags, [])
+    cc = _toolchain.c_compiler()
+    return {
+        "backend": "ctypes",
+        "compiler": " ".join(cc),
+        "compiler_version": _toolchain.compiler_version(cc),
+        "cflags": list(cflags),
+        "command": command,
+        "python_version": platform.python_version(),
+        "python_executable": sys.executable,
+        "source_sha256": _toolchain.sha256_of(SOURCE),
+        "artifact": output.name,
+        "artifact_sha256": _toolchain.sha256_of(output),
+        "loaders": {mode: loader.__name__ for mode, loader in LOADERS.items()},
+    }
+
+
+def entry_point(mode: str, build_dir: Path) -> Callable[[int], int]:
+    """Load the library with the loader for ``mode`` and return its typed ``fib``."""
+    try:
+        loader = LOADERS[mode]
+    except KeyError:
+        raise ValueError(f"unknown mode {mode!r}; allowed: {', '.join(LOADERS)}") from None
+    library = loader(str(Path(build_dir).resolve() / LIBRARY))
+    fib = library.fib
+    fib.argtypes = [ctypes.c_uint64]
+    fib.restype = ctypes.c_uint64
+    return fib

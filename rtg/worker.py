@@ -1,0 +1,56 @@
+"""Child side of the ``processes`` executor: one fresh interpreter, one kernel call.
+
+Run as ``python rtg/worker.py BACKEND BUILD_DIR MODE N [CPU]`` (a script path,
+not ``-m``, so it needs no PYTHONPATH and never re-runs the parent's
+``__main__`` the way multiprocessing's spawn does with Snakemake scripts).
+Prints one JSON line: the kernel's start/end on ``time.perf_counter_ns``
+(CLOCK_MONOTONIC on Linux, so comparable with the parent's clock), its CPU
+time, value and the CPU it was pinned to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dict:
+    """Load the entry point (start-up cost the parent sees), then time one call."""
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    gil_at_start = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
+    import kernels
+
+    fib = kernels.load(backend).entry_point(mode, Path(build_dir))
+    fib(2)  # Numba loads its cached machine code on the first call: keep that out of the kernel's span
+    ready_ns = time.perf_counter_ns()
+    cpu0 = time.thread_time()
+    start_ns = time.perf_counter_ns()
+    value = fib(n)
+    end_ns = time.perf_counter_ns()
+    cpu_s = time.thread_time() - cpu0
+    return {
+        "pid": os.getpid(),
+        "ready_ns": ready_ns,
+        "start_ns": start_ns,
+        "end_ns": end_ns,
+        "cpu_s": cpu_s,
+        "value": str(value),
+        "cpu": cpu,
+        "gil_enabled_at_start": gil_at_start,
+        "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
+    }
+
+
+def main(argv: list[str]) -> None:
+    backend, build_dir, mode, n = argv[:4]
+    cpu = int(argv[4]) if len(argv) > 4 and argv[4] != "" else None
+    print(json.dumps(run(backend, build_dir, mode, int(n), cpu)), flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    main(sys.argv[1:])

@@ -1,0 +1,57 @@
+"""Grid paths on the executor and interpreter axes, and interpreter resolution."""
+
+import sys
+
+import pytest
+
+from rtg import axes
+from rtg.interpreters import InterpreterError
+
+INTERPS = {"cpython-3.11.7": {"default": True}, "cpython-3.12.1": {"default": False}}
+CONFIG = {
+    "backends": ["cython", "python"],
+    "scenarios": ["gil", "nogil+gil"],
+    "n_values": [100, 2000],
+    "repetitions": 2,
+    "executors": ["threads", "processes"],
+    "n_scale": {"python": 0.01},
+}
+
+
+def test_default_axes_keep_the_documented_paths():
+    assert axes.trial_path("cython", "gil", 5, 1, "threads", "cpython-3.11.7", INTERPS) == (
+        "results/trials/cython/gil/n5/rep1.json"
+    )
+    assert axes.build_path("cython", "cpython-3.11.7", INTERPS) == "results/build/cython/manifest.json"
+
+
+def test_other_axes_live_one_level_down():
+    assert axes.trial_path("cython", "gil", 5, 1, "processes", "cpython-3.11.7", INTERPS) == (
+        "results/trials/processes/cpython-3.11.7/cython/gil/n5/rep1.json"
+    )
+    assert axes.trial_path("cython", "gil", 5, 1, "threads", "cpython-3.12.1", INTERPS) == (
+        "results/trials/threads/cpython-3.12.1/cython/gil/n5/rep1.json"
+    )
+    assert axes.build_path("cython", "cpython-3.12.1", INTERPS) == "results/build/cpython-3.12.1/cython/manifest.json"
+
+
+def test_grid_covers_every_axis_once_with_scaled_n():
+    paths = axes.trial_paths(CONFIG, INTERPS)
+    assert len(paths) == len(set(paths)) == 2 * 2 * 2 * 2 * 2 * 2
+    assert "results/trials/python/gil/n20/rep2.json" in paths  # 2000 * 0.01
+    assert "results/trials/python/gil/n1/rep1.json" in paths  # 100 * 0.01
+    assert not [p for p in paths if "/python/" in p and "/n2000/" in p]
+    assert len(axes.build_paths(CONFIG, INTERPS)) == 4
+
+
+def test_resolve_defaults_to_the_running_interpreter():
+    resolved = axes.resolve([], ["ctypes", "python"])
+    ((label, info),) = resolved.items()
+    assert info["default"] is True
+    assert label == f"cpython-{info['python_version']}"
+    assert __import__("re").fullmatch(axes.INTERPRETER_PATTERN, label)
+
+
+def test_resolve_refuses_the_same_version_twice():
+    with pytest.raises(InterpreterError, match="list each version once"):
+        axes.resolve([sys.executable, sys.executable], ["python"])

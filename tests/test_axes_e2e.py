@@ -1,0 +1,92 @@
+"""Real snakemake with every backend, both executors, the safety experiment, another interpreter."""
+
+import glob
+import json
+import platform
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, snakemake
+
+BACKENDS = ["cython", "numba", "ctypes", "python"]
+
+
+def _other_python() -> str:
+    mine = platform.python_version()
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.1[0-9]*/bin/python")):
+        if mine not in path:
+            return path
+    pytest.skip("no second CPython 3.10+ on this machine")
+
+
+@pytest.mark.slow
+def test_every_backend_both_executors_and_safety(project):
+    result = snakemake(
+        project,
+        "--cores",
+        "2",
+        "--config",
+        "n_values=[2000000]",
+        "repetitions=1",
+        f"backends=[{','.join(BACKENDS)}]",
+        "executors=[threads,processes]",
+        "scenarios=[nogil+gil]",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    timings = pd.read_csv(project / "results" / "timings.csv", dtype={"result": str})
+    assert set(zip(timings["backend"], timings["executor"], strict=True)) == {
+        (b, e) for b in BACKENDS for e in ("threads", "processes")
+    }
+    assert timings["correct"].all()
+    python_n = timings.loc[timings["backend"] == "python", "n"]
+    assert (python_n == 20_000).all()  # n_scale: python runs 1/100 of n
+    processes = timings[timings["executor"] == "processes"]
+    # Start-up is timed: a fresh interpreter per token costs far more than 2e6 iterations.
+    assert (processes["wall_s"] > 0.02).all()
+    threads = pd.read_csv(project / "results" / "threads.csv")
+    assert set(threads["executor"]) == {"threads", "processes"}
+    assert len(threads) == 2 * len(timings)
+    safety = pd.read_csv(project / "results" / "safety.csv")
+    assert list(safety["backend"]) == ["cython", "numba", "ctypes"]
+    assert (safety["outcome"] == "ok").all(), safety.to_string()
+    record = json.loads((project / processes["trial_file"].iloc[0]).read_text())
+    assert record["executor"] == "processes" and record["metadata"]["gil_reenabled_by_import"] is False
+
+
+@pytest.mark.slow
+def test_trials_under_another_interpreter(project):
+    other = _other_python()
+    result = snakemake(
+        project,
+        "--cores",
+        "2",
+        "--config",
+        "n_values=[2000000]",
+        "repetitions=1",
+        "backends=[cython,ctypes]",
+        f"interpreters=[{other}]",
+        "executors=[threads,processes]",
+        "scenarios=[nogil+gil]",
+        "safety_experiment=false",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    timings = pd.read_csv(project / "results" / "timings.csv")
+    version = other.split("/versions/")[1].split("/")[0]
+    assert set(timings["python_version"]) == {version}
+    assert set(timings["interpreter"]) == {f"cpython-{version}"}
+    assert len(timings) == 4 and timings["correct"].all()
+    manifest = json.loads(
+        (project / "results" / "build" / f"cpython-{version}" / "cython" / "manifest.json").read_text()
+    )
+    assert manifest["python_version"] == version
+
+
+def test_interpreter_missing_a_package_is_named_before_any_job():
+    other = _other_python()
+    result = snakemake(ROOT, "--dry-run", "--cores", "1", "--config", f"interpreters=[{other}]", "backends=[numba]")
+    error = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"interpreter {other}" in error and "lacks numba" in error
+    assert "Traceback" not in error
+    assert "Job stats" not in error
