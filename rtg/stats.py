@@ -81,7 +81,9 @@ def modified_zscores(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.zeros_like(x)
 
 
-def outlier_mask(values: Sequence[float] | np.ndarray, threshold: float = OUTLIER_Z) -> np.ndarray:
+def outlier_mask(
+    values: Sequence[float] | np.ndarray, threshold: float = OUTLIER_Z
+) -> np.ndarray:
     """True where a value's modified z-score exceeds ``threshold`` in magnitude.
 
     Fewer than 3 values give no outliers: with two points neither is typical.
@@ -98,7 +100,9 @@ def outlier_mask(values: Sequence[float] | np.ndarray, threshold: float = OUTLIE
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return (
+        seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    )
 
 
 def bootstrap_median_ci(
@@ -134,10 +138,15 @@ def bootstrap_median_ci(
 
 
 def weighted_median_ratio(
-    numerator: np.ndarray, denominators: Sequence[np.ndarray], weights: Sequence[float], axis: int = -1
+    numerator: np.ndarray,
+    denominators: Sequence[np.ndarray],
+    weights: Sequence[float],
+    axis: int = -1,
 ) -> np.ndarray:
     """median(numerator) / sum_i weights_i * median(denominators_i), along ``axis``."""
-    base = sum(w * np.median(d, axis=axis) for w, d in zip(weights, denominators, strict=True))
+    base = sum(
+        w * np.median(d, axis=axis) for w, d in zip(weights, denominators, strict=True)
+    )
     return np.median(numerator, axis=axis) / base
 
 
@@ -180,7 +189,11 @@ def bootstrap_ratio_ci(
             paired=False,
             rng=_rng(seed),
         )
-    return (point, float(res.confidence_interval.low), float(res.confidence_interval.high))
+    return (
+        point,
+        float(res.confidence_interval.low),
+        float(res.confidence_interval.high),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -256,8 +269,17 @@ def trial_metrics(timings: pd.DataFrame, threads: pd.DataFrame) -> pd.DataFrame:
                 threads_correct=bool(group["correct"].astype(bool).all()),
             )
         )
-    per_trial = pd.DataFrame(rows, columns=[*join, "_overlap_ns", "_lifetime_ns_median",
-                                            "start_delay_ms", "thread_cpu_sum_s", "threads_correct"])
+    per_trial = pd.DataFrame(
+        rows,
+        columns=[
+            *join,
+            "_overlap_ns",
+            "_lifetime_ns_median",
+            "start_delay_ms",
+            "thread_cpu_sum_s",
+            "threads_correct",
+        ],
+    )
     out = out.merge(per_trial, on=join, how="left")
     out["overlap_fraction"] = out["_overlap_ns"] / (out["wall_s"] * 1e9)
     out["thread_ns_per_iter"] = out["_lifetime_ns_median"] / out["n"]
@@ -275,28 +297,39 @@ def valid_trials(timings: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def describe(values: Sequence[float] | np.ndarray, seed: int | np.random.Generator = 0) -> dict[str, float]:
+def describe(
+    values: Sequence[float] | np.ndarray, seed: int | np.random.Generator = 0
+) -> dict[str, float]:
     """count, median, IQR, min, max, bootstrap CI of the median, CV, outliers."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         nan = float("nan")
-        return dict(count=0, median=nan, iqr=nan, min=nan, max=nan, ci_low=nan, ci_high=nan,
-                    cv=nan, outliers=0)
+        return {
+            "count": 0,
+            "median": nan,
+            "iqr": nan,
+            "min": nan,
+            "max": nan,
+            "ci_low": nan,
+            "ci_high": nan,
+            "cv": nan,
+            "outliers": 0,
+        }
     q1, q3 = np.percentile(x, [25, 75])
     low, high = bootstrap_median_ci(x, seed=seed)
     mean = float(np.mean(x))
     cv = float(np.std(x, ddof=1) / mean) if x.size > 1 and mean != 0 else float("nan")
-    return dict(
-        count=int(x.size),
-        median=float(np.median(x)),
-        iqr=float(q3 - q1),
-        min=float(np.min(x)),
-        max=float(np.max(x)),
-        ci_low=low,
-        ci_high=high,
-        cv=cv,
-        outliers=int(outlier_mask(x).sum()),
-    )
+    return {
+        "count": int(x.size),
+        "median": float(np.median(x)),
+        "iqr": float(q3 - q1),
+        "min": float(np.min(x)),
+        "max": float(np.max(x)),
+        "ci_low": low,
+        "ci_high": high,
+        "cv": cv,
+        "outliers": int(outlier_mask(x).sum()),
+    }
 
 
 def baseline_scenarios(scenario: str) -> dict[str, float]:
@@ -312,7 +345,9 @@ def baseline_scenarios(scenario: str) -> dict[str, float]:
     return {tok: count / len(toks) for tok, count in sorted(counts.items())}
 
 
-def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+def summarize(
+    timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0
+) -> pd.DataFrame:
     """One row per cell with the descriptive statistics, trial metrics and ratio.
 
     Incorrect trials are excluded from every statistic and counted in
@@ -327,15 +362,26 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
         row = dict(zip(keys, key, strict=True))
         good = valid_trials(cell)
         first = cell.iloc[0]
-        row.update(threads=int(first["threads"]), gil_mode=first["gil_mode"],
-                   start_order=first["start_order"], incorrect=int(len(cell) - len(good)))
+        row.update(
+            threads=int(first["threads"]),
+            gil_mode=first["gil_mode"],
+            start_order=first["start_order"],
+            incorrect=int(len(cell) - len(good)),
+        )
         for metric in ("wall_s", "cpu_s"):
             stem = metric[:-2]
             for name, value in describe(good[metric], seed=rng).items():
                 row[f"{stem}_{name}" if name != "count" else "count"] = value
-        for metric in ("overlap_fraction", "parallel_efficiency", "ns_per_iter",
-                       "thread_ns_per_iter", "start_delay_ms"):
-            row[f"{metric}_median"] = float(good[metric].median()) if len(good) else float("nan")
+        for metric in (
+            "overlap_fraction",
+            "parallel_efficiency",
+            "ns_per_iter",
+            "thread_ns_per_iter",
+            "start_delay_ms",
+        ):
+            row[f"{metric}_median"] = (
+                float(good[metric].median()) if len(good) else float("nan")
+            )
         rows.append(row)
     summary = pd.DataFrame(rows)
     ratios = ratio_table(valid, seed=seed)
@@ -359,7 +405,9 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for gkey, group in timings.groupby(group_keys, sort=True):
-        walls = {s: g["wall_s"].to_numpy(dtype=float) for s, g in group.groupby("scenario")}
+        walls = {
+            s: g["wall_s"].to_numpy(dtype=float) for s, g in group.groupby("scenario")
+        }
         for scenario, wall in walls.items():
             if len(tokens(scenario)) < 2:
                 continue
@@ -370,11 +418,17 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                 wall, [walls[b] for b in base], list(base.values()), seed=rng
             )
             row = dict(zip(group_keys, gkey, strict=True))
-            row.update(scenario=scenario,
-                       baseline=" + ".join(f"{w:g}*{b}" for b, w in base.items()),
-                       ratio=ratio, ratio_ci_low=low, ratio_ci_high=high)
+            row.update(
+                scenario=scenario,
+                baseline=" + ".join(f"{w:g}*{b}" for b, w in base.items()),
+                ratio=ratio,
+                ratio_ci_low=low,
+                ratio_ci_high=high,
+            )
             rows.append(row)
-    return pd.DataFrame(rows, columns=[*keys, "baseline", "ratio", "ratio_ci_low", "ratio_ci_high"])
+    return pd.DataFrame(
+        rows, columns=[*keys, "baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]
+    )
 
 
 # --------------------------------------------------------------------------
@@ -408,7 +462,10 @@ def rank_biserial(u_statistic: float, n1: int, n2: int) -> float:
 
 
 def start_order_tests(
-    timings: pd.DataFrame, first: str = "gil+nogil", second: str = "nogil+gil", seed: int = 0
+    timings: pd.DataFrame,
+    first: str = "gil+nogil",
+    second: str = "nogil+gil",
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Does the start order change the wall time? One test per backend x n.
 
@@ -428,12 +485,33 @@ def start_order_tests(
         u, p = sps.mannwhitneyu(x, y, alternative="two-sided")
         ratio, low, high = bootstrap_ratio_ci(x, [y], [1.0], seed=rng)
         row = dict(zip(group_keys, gkey, strict=True))
-        row.update(comparison=f"{first} vs {second}", n_first=int(x.size), n_second=int(y.size),
-                   u=float(u), p_value=float(p), effect_rank_biserial=rank_biserial(u, x.size, y.size),
-                   ratio=ratio, ratio_ci_low=low, ratio_ci_high=high)
+        row.update(
+            comparison=f"{first} vs {second}",
+            n_first=int(x.size),
+            n_second=int(y.size),
+            u=float(u),
+            p_value=float(p),
+            effect_rank_biserial=rank_biserial(u, x.size, y.size),
+            ratio=ratio,
+            ratio_ci_low=low,
+            ratio_ci_high=high,
+        )
         rows.append(row)
-    cols = [*group_keys, "comparison", "n_first", "n_second", "u", "p_value", "p_holm",
-            "effect_rank_biserial", "ratio", "ratio_ci_low", "ratio_ci_high"]
+    cols = [
+        *group_keys,
+        "comparison",
+        "n_first",
+        "n_second",
+        "u",
+        "p_value",
+        "p_holm",
+        "effect_rank_biserial",
+        "ratio",
+        "ratio_ci_low",
+        "ratio_ci_high",
+    ]
     result = pd.DataFrame(rows, columns=[c for c in cols if c != "p_holm"])
-    result.insert(result.columns.get_loc("p_value") + 1, "p_holm", holm(result["p_value"]))
+    result.insert(
+        result.columns.get_loc("p_value") + 1, "p_holm", holm(result["p_value"])
+    )
     return result[cols]

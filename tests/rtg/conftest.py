@@ -61,25 +61,48 @@ def simulate(
                     wall_ns = max(t[3] for t in threads) + 10_000.0
                     cpu_s = sum(t[4] for t in threads) + 0.001
                     trow = {
-                        "backend": backend, "scenario": scenario, "threads": len(toks),
-                        "gil_mode": _gil_mode(toks), "start_order": _start_order(toks),
-                        "n": n, "rep": rep, "wall_s": wall_ns / 1e9, "cpu_s": cpu_s,
-                        "cpu_user_s": cpu_s - 0.001, "cpu_sys_s": 0.001,
-                        "result": "123", "correct": True,
-                        "started_at": 1.7e9 + rep, "ended_at": 1.7e9 + rep + wall_ns / 1e9,
-                        "host": "synthetic", "cpu_model": "Model CPU", "logical_cpus": 2,
-                        "python_version": "3.11.7", "loadavg_before": 0.2, "loadavg_after": 0.5,
+                        "backend": backend,
+                        "scenario": scenario,
+                        "threads": len(toks),
+                        "gil_mode": _gil_mode(toks),
+                        "start_order": _start_order(toks),
+                        "n": n,
+                        "rep": rep,
+                        "wall_s": wall_ns / 1e9,
+                        "cpu_s": cpu_s,
+                        "cpu_user_s": cpu_s - 0.001,
+                        "cpu_sys_s": 0.001,
+                        "result": "123",
+                        "correct": True,
+                        "started_at": 1.7e9 + rep,
+                        "ended_at": 1.7e9 + rep + wall_ns / 1e9,
+                        "host": "synthetic",
+                        "cpu_model": "Model CPU",
+                        "logical_cpus": 2,
+                        "python_version": "3.11.7",
+                        "loadavg_before": 0.2,
+                        "loadavg_after": 0.5,
                         "build_manifest_sha256": "0" * 64,
                         "trial_file": f"results/trials/{backend}/{scenario}/n{n}/rep{rep}.json",
                     }
                     trow.update(extra_columns or {})
                     trows.append(trow)
                     for index, tok, start, end, cpu in threads:
-                        hrows.append({
-                            "backend": backend, "scenario": scenario, "n": n, "rep": rep,
-                            "thread": index, "token": tok, "start_ns": int(start), "end_ns": int(end),
-                            "cpu_s": cpu, "correct": True, "cpu": index,
-                        })
+                        hrows.append(
+                            {
+                                "backend": backend,
+                                "scenario": scenario,
+                                "n": n,
+                                "rep": rep,
+                                "thread": index,
+                                "token": tok,
+                                "start_ns": int(start),
+                                "end_ns": int(end),
+                                "cpu_s": cpu,
+                                "correct": True,
+                                "cpu": index,
+                            }
+                        )
     return pd.DataFrame(trows), pd.DataFrame(hrows)
 
 
