@@ -48,10 +48,7 @@ def mode_mismatch(summary: pd.DataFrame, cflags: list[str] | None = None) -> lis
             continue
         ratio = medians["nogil"] / medians["gil"]
         if abs(ratio - 1) > stats.MODE_MISMATCH:
-            cell = " / ".join(
-                str(v) if k != "n" else f"n={int(v):,}"
-                for k, v in zip(group_keys, key, strict=True)
-            )
+            cell = " / ".join(str(v) if k != "n" else f"n={int(v):,}" for k, v in zip(group_keys, key, strict=True))
             flags = " ".join(cflags) if cflags else "see the build manifest"
             rows.append(
                 {
@@ -117,9 +114,7 @@ def interference(metrics: pd.DataFrame) -> pd.DataFrame:
     for _, row in metrics.iterrows():
         why = []
         if row.get("loadavg_before", 0) > row.get("logical_cpus", float("inf")):
-            why.append(
-                f"load average {row['loadavg_before']:.2f} > {int(row['logical_cpus'])} CPUs"
-            )
+            why.append(f"load average {row['loadavg_before']:.2f} > {int(row['logical_cpus'])} CPUs")
         if row["threads"] == 1 and row["cpu_s"] < MIN_SINGLE_CPU_SHARE * row["wall_s"]:
             why.append(f"CPU {row['cpu_s'] / row['wall_s']:.0%} of wall")
         cpu_sum = row.get("thread_cpu_sum_s", float("nan"))
@@ -182,6 +177,4 @@ def flags(
     )
     table = pd.DataFrame(rows, columns=COLUMNS)
     order = {WARNING: 0, INFO: 1}
-    return table.sort_values(
-        "severity", key=lambda s: s.map(order), kind="stable"
-    ).reset_index(drop=True)
+    return table.sort_values("severity", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)

@@ -22,6 +22,13 @@ import pandas as pd
 
 from rtg import stats
 
+#: The rule as the report states it.
+VERDICT_RULE = (
+    "each claim has a band of values that counts as the blog's statement (e.g. 1.7 to 2.3 for “about 2×”); "
+    "reproduced when the whole 95 % CI lies inside the band, not reproduced when it lies entirely outside, "
+    "inconclusive when it straddles an edge or a cell has fewer than 2 trials (no CI)."
+)
+
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"
@@ -169,17 +176,11 @@ def _row(
 
 
 def _walls(timings: pd.DataFrame, backend: str, scenario: str, n: int) -> np.ndarray:
-    sel = (
-        (timings["backend"] == backend)
-        & (timings["scenario"] == scenario)
-        & (timings["n"] == n)
-    )
+    sel = (timings["backend"] == backend) & (timings["scenario"] == scenario) & (timings["n"] == n)
     return timings.loc[sel, "wall_s"].to_numpy(dtype=float)
 
 
-def judge(
-    timings: pd.DataFrame, safety: pd.DataFrame | None = None, seed: int = 0
-) -> pd.DataFrame:
+def judge(timings: pd.DataFrame, safety: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
     """The claims table: one row per claim and backend, judged at each backend's largest n.
 
     The largest n is closest to the blog's N = 1e9, and there the fixed costs
@@ -192,9 +193,7 @@ def judge(
     if "executor" in valid.columns:
         valid = valid[valid["executor"] == CLAIM_EXECUTOR]
     valid = valid[valid["backend"].isin(list(BLOG_MS))]
-    extra = [
-        c for c in stats.OPTIONAL_KEY_COLUMNS if c in valid.columns and c != "executor"
-    ]
+    extra = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in valid.columns and c != "executor"]
     rows: list[dict] = []
     if extra and len(valid):
         for key, group in valid.groupby(extra, sort=True):
@@ -206,7 +205,9 @@ def judge(
     else:
         rows.extend(_judge_timings(valid, seed))
     rows.extend(judge_safety(safety))
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["n"] = table["n"].astype("Int64")
+    return table
 
 
 def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
@@ -215,12 +216,7 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
     rows: list[dict] = []
     backends = sorted(BLOG_MS)
     present = set(valid["backend"].unique())
-    largest = {
-        b: int(valid.loc[valid["backend"] == b, "n"].max())
-        if b in present
-        else math.nan
-        for b in backends
-    }
+    largest = {b: int(valid.loc[valid["backend"] == b, "n"].max()) if b in present else math.nan for b in backends}
 
     claim = CLAIMS[1]
     for backend in backends:
@@ -244,11 +240,7 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
             )
             continue
         ratio, low, high = stats.bootstrap_ratio_ci(nogil, [gil], [1.0], seed=rng)
-        detail = (
-            ""
-            if not np.isnan(blog)
-            else "the blog printed no single nogil time for Numba"
-        )
+        detail = "" if not np.isnan(blog) else "the blog printed no single nogil time for Numba"
         rows.append(_row(claim, backend, n, blog, ratio, low, high, detail))
 
     ratios = stats.ratio_table(valid, seed=seed)
@@ -256,11 +248,7 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
         claim = CLAIMS[number]
         for backend in backends:
             n = largest[backend]
-            hit = ratios[
-                (ratios["backend"] == backend)
-                & (ratios["scenario"] == scenario)
-                & (ratios["n"] == n)
-            ]
+            hit = ratios[(ratios["backend"] == backend) & (ratios["scenario"] == scenario) & (ratios["n"] == n)]
             blog = blog_ratio(backend, scenario)
             if hit.empty:
                 rows.append(
@@ -291,20 +279,15 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
 
     claim = CLAIMS[5]
     common = sorted(
-        set(valid.loc[valid["backend"] == "numba", "n"])
-        & set(valid.loc[valid["backend"] == "cython", "n"])
+        set(valid.loc[valid["backend"] == "numba", "n"]) & set(valid.loc[valid["backend"] == "cython", "n"])
     )
     blog = BLOG_MS["numba"]["gil"] / BLOG_MS["cython"]["gil"]
     detail = "the blog's text says ~20 %; its printed times give 251 ms vs 372 ms"
     numba_gil = _walls(valid, "numba", "gil", common[-1]) if common else np.array([])
     cython_gil = _walls(valid, "cython", "gil", common[-1]) if common else np.array([])
     if numba_gil.size and cython_gil.size:
-        ratio, low, high = stats.bootstrap_ratio_ci(
-            numba_gil, [cython_gil], [1.0], seed=rng
-        )
-        rows.append(
-            _row(claim, "numba vs cython", common[-1], blog, ratio, low, high, detail)
-        )
+        ratio, low, high = stats.bootstrap_ratio_ci(numba_gil, [cython_gil], [1.0], seed=rng)
+        rows.append(_row(claim, "numba vs cython", common[-1], blog, ratio, low, high, detail))
     else:
         rows.append(
             _row(
@@ -363,10 +346,7 @@ def judge_safety(safety: pd.DataFrame | None) -> list[dict]:
             )
             continue
         for toolchain, cases in mine.groupby("toolchain", sort=True):
-            outcomes = [
-                f"{c}: {o}"
-                for c, o in zip(cases["case"], cases["outcome"], strict=True)
-            ]
+            outcomes = [f"{c}: {o}" for c, o in zip(cases["case"], cases["outcome"], strict=True)]
             matches = (cases["outcome"] == expected).to_numpy()
             if matches.all():
                 judged = REPRODUCED

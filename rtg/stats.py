@@ -40,6 +40,14 @@ N_RESAMPLES = 4000
 MODE_MISMATCH = 0.05
 
 
+def scenario_sort_key(scenario: str) -> tuple[int, int, str]:
+    """The blog's order (gil, nogil, gil+gil, nogil+gil, gil+nogil, nogil+nogil), then the rest."""
+    canonical = ("gil", "nogil", "gil+gil", "nogil+gil", "gil+nogil", "nogil+nogil")
+    if scenario in canonical:
+        return (0, canonical.index(scenario), "")
+    return (1, len(tokens(scenario)), scenario)
+
+
 def cell_key_columns(df: pd.DataFrame) -> list[str]:
     """The key of one cell: the fixed axes plus optional axes present in ``df``."""
     return list(KEY_COLUMNS) + [c for c in OPTIONAL_KEY_COLUMNS if c in df.columns]
@@ -81,9 +89,7 @@ def modified_zscores(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.zeros_like(x)
 
 
-def outlier_mask(
-    values: Sequence[float] | np.ndarray, threshold: float = OUTLIER_Z
-) -> np.ndarray:
+def outlier_mask(values: Sequence[float] | np.ndarray, threshold: float = OUTLIER_Z) -> np.ndarray:
     """True where a value's modified z-score exceeds ``threshold`` in magnitude.
 
     Fewer than 3 values give no outliers: with two points neither is typical.
@@ -100,9 +106,7 @@ def outlier_mask(
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    return (
-        seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    )
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def bootstrap_median_ci(
@@ -144,9 +148,7 @@ def weighted_median_ratio(
     axis: int = -1,
 ) -> np.ndarray:
     """median(numerator) / sum_i weights_i * median(denominators_i), along ``axis``."""
-    base = sum(
-        w * np.median(d, axis=axis) for w, d in zip(weights, denominators, strict=True)
-    )
+    base = sum(w * np.median(d, axis=axis) for w, d in zip(weights, denominators, strict=True))
     return np.median(numerator, axis=axis) / base
 
 
@@ -297,9 +299,7 @@ def valid_trials(timings: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def describe(
-    values: Sequence[float] | np.ndarray, seed: int | np.random.Generator = 0
-) -> dict[str, float]:
+def describe(values: Sequence[float] | np.ndarray, seed: int | np.random.Generator = 0) -> dict[str, float]:
     """count, median, IQR, min, max, bootstrap CI of the median, CV, outliers."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
@@ -345,9 +345,7 @@ def baseline_scenarios(scenario: str) -> dict[str, float]:
     return {tok: count / len(toks) for tok, count in sorted(counts.items())}
 
 
-def summarize(
-    timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0
-) -> pd.DataFrame:
+def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """One row per cell with the descriptive statistics, trial metrics and ratio.
 
     Incorrect trials are excluded from every statistic and counted in
@@ -379,11 +377,14 @@ def summarize(
             "thread_ns_per_iter",
             "start_delay_ms",
         ):
-            row[f"{metric}_median"] = (
-                float(good[metric].median()) if len(good) else float("nan")
-            )
+            row[f"{metric}_median"] = float(good[metric].median()) if len(good) else float("nan")
         rows.append(row)
     summary = pd.DataFrame(rows)
+    if len(summary):
+        other = [k for k in keys if k != "scenario"]
+        summary = summary.sort_values(
+            [*other, "scenario"], key=lambda col: col.map(scenario_sort_key) if col.name == "scenario" else col
+        ).reset_index(drop=True)
     ratios = ratio_table(valid, seed=seed)
     if len(ratios):
         summary = summary.merge(ratios, on=keys, how="left")
@@ -405,18 +406,14 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for gkey, group in timings.groupby(group_keys, sort=True):
-        walls = {
-            s: g["wall_s"].to_numpy(dtype=float) for s, g in group.groupby("scenario")
-        }
+        walls = {s: g["wall_s"].to_numpy(dtype=float) for s, g in group.groupby("scenario")}
         for scenario, wall in walls.items():
             if len(tokens(scenario)) < 2:
                 continue
             base = baseline_scenarios(scenario)
             if any(b not in walls for b in base):
                 continue
-            ratio, low, high = bootstrap_ratio_ci(
-                wall, [walls[b] for b in base], list(base.values()), seed=rng
-            )
+            ratio, low, high = bootstrap_ratio_ci(wall, [walls[b] for b in base], list(base.values()), seed=rng)
             row = dict(zip(group_keys, gkey, strict=True))
             row.update(
                 scenario=scenario,
@@ -426,9 +423,7 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                 ratio_ci_high=high,
             )
             rows.append(row)
-    return pd.DataFrame(
-        rows, columns=[*keys, "baseline", "ratio", "ratio_ci_low", "ratio_ci_high"]
-    )
+    return pd.DataFrame(rows, columns=[*keys, "baseline", "ratio", "ratio_ci_low", "ratio_ci_high"])
 
 
 # --------------------------------------------------------------------------
@@ -511,7 +506,5 @@ def start_order_tests(
         "ratio_ci_high",
     ]
     result = pd.DataFrame(rows, columns=[c for c in cols if c != "p_holm"])
-    result.insert(
-        result.columns.get_loc("p_value") + 1, "p_holm", holm(result["p_value"])
-    )
+    result.insert(result.columns.get_loc("p_value") + 1, "p_holm", holm(result["p_value"]))
     return result[cols]

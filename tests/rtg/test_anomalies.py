@@ -47,13 +47,9 @@ def test_noisy_and_small_cells_are_flagged():
 
 
 def test_interference_by_load_and_by_lost_cpu_time():
-    timings, threads = simulate(
-        backends=("numba",), scenarios=("gil", "gil+gil"), n_values=(10**8,)
-    )
+    timings, threads = simulate(backends=("numba",), scenarios=("gil", "gil+gil"), n_values=(10**8,))
     timings.loc[0, "loadavg_before"] = 3.5  # gil rep 1: machine busy before
-    timings.loc[1, "cpu_s"] = (
-        0.5 * timings.loc[1, "wall_s"]
-    )  # gil rep 2: half the time descheduled
+    timings.loc[1, "cpu_s"] = 0.5 * timings.loc[1, "wall_s"]  # gil rep 2: half the time descheduled
     pair = timings.index[timings["scenario"] == "gil+gil"][0]
     timings.loc[pair, "wall_s"] *= 1.5  # neither thread ran for a while
     metrics = stats.trial_metrics(timings, threads)
@@ -69,9 +65,7 @@ def test_interference_by_load_and_by_lost_cpu_time():
 
 
 def test_incorrect_results_are_listed_first():
-    timings, threads = simulate(
-        backends=("numba",), scenarios=("gil",), n_values=(10**8,)
-    )
+    timings, threads = simulate(backends=("numba",), scenarios=("gil",), n_values=(10**8,))
     timings.loc[2, "correct"] = False
     table = _all_flags(timings, threads)
     assert table.iloc[0]["kind"] == "incorrect result"

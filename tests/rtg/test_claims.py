@@ -54,26 +54,20 @@ def test_modelled_run_reproduces_claims_1_to_4_and_rejects_claim_5():
             assert v[(number, backend)] == claims.REPRODUCED, (number, backend)
     # Both backends modelled at the same speed: ratio 1, far from 0.7-0.9.
     assert v[(5, "numba vs cython")] == claims.NOT_REPRODUCED
-    assert (
-        v[(6, "cython")] == claims.NOT_TESTED and v[(6, "numba")] == claims.NOT_TESTED
-    )
+    assert v[(6, "cython")] == claims.NOT_TESTED and v[(6, "numba")] == claims.NOT_TESTED
     assert (table.loc[table["claim"] < 5, "n"] == 10**9).all()
     assert set(table["verdict"]) <= set(claims.VERDICTS)
 
 
 def test_modelled_numba_20_percent_faster_reproduces_claim_5():
-    timings, _ = simulate(
-        ns_per_iter={"numba": 0.224}, scenarios=("gil",), n_values=(10**9,)
-    )
+    timings, _ = simulate(ns_per_iter={"numba": 0.224}, scenarios=("gil",), n_values=(10**9,))
     row = claims.judge(timings).set_index("claim").loc[5]
     assert row["measured"] == pytest.approx(0.8, abs=0.02)
     assert row["verdict"] == claims.REPRODUCED
 
 
 def test_missing_scenarios_are_not_tested_and_incorrect_trials_ignored():
-    timings, _ = simulate(
-        backends=("cython",), scenarios=("gil", "gil+gil"), repetitions=4
-    )
+    timings, _ = simulate(backends=("cython",), scenarios=("gil", "gil+gil"), repetitions=4)
     timings.loc[0, "correct"] = False
     timings.loc[0, "wall_s"] = 99.0
     v = _verdicts(claims.judge(timings))
@@ -159,9 +153,7 @@ def test_safety_outcomes_judge_claim_6_per_toolchain():
 
 
 def test_counts_include_zero_verdicts():
-    table = pd.DataFrame(
-        {"verdict": [claims.REPRODUCED, claims.REPRODUCED, claims.NOT_TESTED]}
-    )
+    table = pd.DataFrame({"verdict": [claims.REPRODUCED, claims.REPRODUCED, claims.NOT_TESTED]})
     assert claims.counts(table) == {
         claims.REPRODUCED: 2,
         claims.NOT_REPRODUCED: 0,

@@ -32,9 +32,7 @@ def test_ci_is_nan_for_one_trial_and_a_point_for_identical_trials():
 
 def test_ci_is_seeded():
     sample = np.random.default_rng(3).normal(10, 1, 12)
-    assert stats.bootstrap_median_ci(sample, seed=5) == stats.bootstrap_median_ci(
-        sample, seed=5
-    )
+    assert stats.bootstrap_median_ci(sample, seed=5) == stats.bootstrap_median_ci(sample, seed=5)
 
 
 def test_robust_rule_flags_a_planted_outlier_and_nothing_else():
@@ -89,11 +87,7 @@ def test_holm_on_hand_computed_values():
     assert adjusted == pytest.approx([0.03, 0.06, 0.06, 0.02])
     assert stats.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
     with_nan = stats.holm([0.01, np.nan, 0.02])
-    assert (
-        with_nan[0] == pytest.approx(0.02)
-        and np.isnan(with_nan[1])
-        and with_nan[2] == pytest.approx(0.02)
-    )
+    assert with_nan[0] == pytest.approx(0.02) and np.isnan(with_nan[1]) and with_nan[2] == pytest.approx(0.02)
 
 
 def test_baseline_makes_serial_k_times_and_parallel_one_time():
@@ -122,20 +116,14 @@ def test_summary_recovers_the_modelled_ratios(synthetic):
         assert big.loc[(backend, "gil+gil"), "ratio"] == pytest.approx(2.0, abs=0.05)
         assert big.loc[(backend, "gil+nogil"), "ratio"] == pytest.approx(2.0, abs=0.05)
         assert big.loc[(backend, "nogil+gil"), "ratio"] == pytest.approx(1.0, abs=0.05)
-        assert big.loc[(backend, "nogil+nogil"), "ratio"] == pytest.approx(
-            1.0, abs=0.05
-        )
+        assert big.loc[(backend, "nogil+nogil"), "ratio"] == pytest.approx(1.0, abs=0.05)
         assert big.loc[(backend, "nogil+nogil"), "overlap_fraction_median"] > 0.95
         assert big.loc[(backend, "gil+gil"), "overlap_fraction_median"] == 0.0
-        assert big.loc[(backend, "gil"), "ns_per_iter_median"] == pytest.approx(
-            0.28, rel=0.05
-        )
+        assert big.loc[(backend, "gil"), "ns_per_iter_median"] == pytest.approx(0.28, rel=0.05)
         # The second thread of gil+nogil waits for a whole call (~280 ms).
         assert big.loc[(backend, "gil+nogil"), "start_delay_ms_median"] > 250
         assert big.loc[(backend, "nogil+gil"), "start_delay_ms_median"] < 1
-        assert big.loc[
-            (backend, "nogil+nogil"), "parallel_efficiency_median"
-        ] == pytest.approx(2, abs=0.1)
+        assert big.loc[(backend, "nogil+nogil"), "parallel_efficiency_median"] == pytest.approx(2, abs=0.1)
         row = big.loc[(backend, "gil+gil")]
         assert row["ratio_ci_low"] <= row["ratio"] <= row["ratio_ci_high"]
         assert row["wall_ci_low"] <= row["wall_median"] <= row["wall_ci_high"]
@@ -144,11 +132,7 @@ def test_summary_recovers_the_modelled_ratios(synthetic):
 
 def test_incorrect_trials_are_counted_never_averaged(synthetic):
     timings, threads = synthetic
-    bad = (
-        (timings["backend"] == "cython")
-        & (timings["scenario"] == "gil")
-        & (timings["rep"] == 1)
-    )
+    bad = (timings["backend"] == "cython") & (timings["scenario"] == "gil") & (timings["rep"] == 1)
     timings.loc[bad, "correct"] = False
     timings.loc[bad, "wall_s"] = 1000.0
     summary = stats.summarize(timings, threads).set_index(["backend", "scenario", "n"])
@@ -178,9 +162,7 @@ def test_extra_categorical_axis_splits_cells_instead_of_averaging():
     summary = stats.summarize(timings, threads)
     assert len(summary) == 4
     medians = summary.set_index(["executor", "scenario"])["wall_median"]
-    assert medians[("processes", "gil")] == pytest.approx(
-        3 * medians[("threads", "gil")], rel=0.05
-    )
+    assert medians[("processes", "gil")] == pytest.approx(3 * medians[("threads", "gil")], rel=0.05)
     assert summary["ratio"].dropna().tolist() == pytest.approx([2.0, 2.0], abs=0.05)
 
 
