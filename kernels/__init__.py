@@ -3,6 +3,10 @@
 Every backend module offers the same two functions, so the pipeline never
 special-cases one:
 
+``SOURCES: list[Path]`` and ``USES_CFLAGS: bool``
+    The files the build depends on (a change rebuilds and reruns that
+    backend's trials, nothing else) and whether ``cython_cflags`` apply.
+
 ``build(build_dir: Path, cflags: list[str]) -> dict``
     Prepare everything the trials need (compile an extension, fill a JIT
     cache, ...) inside ``build_dir`` and return a JSON-able manifest that
@@ -43,3 +47,13 @@ def load(backend: str) -> ModuleType:
         allowed = ", ".join(sorted(BACKENDS))
         raise ValueError(f"unknown backend {backend!r}; allowed: {allowed}") from None
     return importlib.import_module(module_name)
+
+
+def sources(backend: str) -> list[str]:
+    """Source files of ``backend``, as strings for Snakemake's input lists."""
+    return [str(path) for path in load(backend).SOURCES]
+
+
+def cflags_for(backend: str, cflags: list[str]) -> list[str]:
+    """The compiler flags that apply to ``backend`` (none for JIT or pure backends)."""
+    return list(cflags) if load(backend).USES_CFLAGS else []

@@ -18,6 +18,8 @@ from pathlib import Path
 from kernels import _toolchain
 
 SOURCE = Path(__file__).with_name("fib_cython.pyx")
+SOURCES = [SOURCE, Path(__file__), Path(__file__).with_name("_toolchain.py")]
+USES_CFLAGS = True
 MODULE = "fib_cython"
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from kernels import MASK64, _toolchain
 
 IMPL = Path(__file__).with_name("_numba_impl.py")
+SOURCES = [IMPL, Path(__file__)]
+USES_CFLAGS = False
 
 
 def _import_impl(build_dir: Path):

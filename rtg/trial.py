@@ -1,0 +1,195 @@
+"""One trial: start the scenario's threads exactly as the blog does, time them.
+
+The timed region runs from the first ``Thread.start()`` to the last
+``join()``. There is no barrier: whether the second thread can start while the
+first one holds the GIL *is* the effect under study. Imports, loading the
+kernel and one short warm-up call per entry point happen before the region.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rtg import metadata
+from rtg.reference import fib_mod64
+from rtg.scenarios import Scenario
+
+SCHEMA_VERSION = 1
+#: n for the warm-up call: long enough to execute the loop, short enough to be free.
+WARMUP_N = 1_000
+
+
+class IncorrectResult(RuntimeError):
+    """A kernel returned a value that differs from the reference."""
+
+
+@dataclass
+class ThreadRecord:
+    """What one worker thread saw, filled in by the thread itself."""
+
+    index: int
+    token: str
+    cpu: int | None
+    start_ns: int = 0
+    end_ns: int = 0
+    cpu_s: float = 0.0
+    value: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class TrialPlan:
+    """Everything needed to run one grid point."""
+
+    backend: str
+    scenario: Scenario
+    n: int
+    rep: int
+    pin_threads: bool = True
+    cpus: list[int] = field(default_factory=metadata.affinity)
+
+    def thread_cpus(self) -> list[int | None]:
+        """One distinct CPU per thread when there are enough, else no pinning."""
+        if not self.pin_threads or self.scenario.threads > len(self.cpus):
+            return [None] * self.scenario.threads
+        return list(self.cpus[: self.scenario.threads])
+
+
+def _worker(fn: Callable[[int], int], n: int, record: ThreadRecord, origin_ns: int) -> None:
+    if record.cpu is not None:
+        # On Linux this pins only the calling thread.
+        os.sched_setaffinity(0, {record.cpu})
+    record.start_ns = time.perf_counter_ns() - origin_ns
+    cpu0 = time.thread_time()
+    try:
+        record.value = fn(n)
+    except BaseException as exc:  # recorded and re-raised in the main thread
+        record.error = f"{type(exc).__name__}: {exc}"
+    record.cpu_s = time.thread_time() - cpu0
+    record.end_ns = time.perf_counter_ns() - origin_ns
+
+
+def run_threads(functions: list[Callable[[int], int]], n: int, cpus: list[int | None], tokens: tuple[str, ...]) -> dict:
+    """Run ``functions[i](n)`` in thread i, started in list order; return timings."""
+    records = [ThreadRecord(index=i, token=tok, cpu=cpu) for i, (tok, cpu) in enumerate(zip(tokens, cpus, strict=True))]
+    load_before = metadata.loadavg()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    started_at = time.time()
+    origin_ns = time.perf_counter_ns()
+    threads = [
+        threading.Thread(target=_worker, args=(fn, n, rec, origin_ns), name=f"trial-{rec.index}-{rec.token}")
+        for fn, rec in zip(functions, records, strict=True)
+    ]
+    # Timed region: the blog's t1.start(); t2.start(); t1.join(); t2.join().
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall_ns = time.perf_counter_ns() - origin_ns
+    ended_at = time.time()
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    load_after = metadata.loadavg()
+    errors = [f"thread {r.index} ({r.token}): {r.error}" for r in records if r.error]
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    # getrusage: microsecond resolution (os.times() counts 10 ms clock ticks).
+    user = cpu_after.ru_utime - cpu_before.ru_utime
+    system = cpu_after.ru_stime - cpu_before.ru_stime
+    return {
+        "wall_s": wall_ns / 1e9,
+        "cpu_s": user + system,
+        "cpu_user_s": user,
+        "cpu_sys_s": system,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "records": records,
+    }
+
+
+def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
+    """Load the backend, warm up, run the timed region, check every value."""
+    from kernels import load
+
+    backend = load(plan.backend)
+    modes = sorted(set(plan.scenario.tokens))
+    entry = {mode: backend.entry_point(mode, build_dir) for mode in modes}
+    for mode in modes:  # warm-up: loads caches and pages outside the timed region
+        value = entry[mode](WARMUP_N)
+        if value != fib_mod64(WARMUP_N):
+            raise IncorrectResult(f"{plan.backend} {mode}: warm-up F({WARMUP_N}) gave {value}")
+    expected = fib_mod64(plan.n)
+    timing = run_threads([entry[t] for t in plan.scenario.tokens], plan.n, plan.thread_cpus(), plan.scenario.tokens)
+    records: list[ThreadRecord] = timing.pop("records")
+    thread_rows = [
+        {
+            "index": r.index,
+            "token": r.token,
+            "cpu": r.cpu,
+            "start_ns": r.start_ns,
+            "end_ns": r.end_ns,
+            "cpu_s": r.cpu_s,
+            "value": str(r.value),
+            "correct": r.value == expected,
+        }
+        for r in records
+    ]
+    correct = all(row["correct"] for row in thread_rows)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "backend": plan.backend,
+        **plan.scenario.columns(),
+        "tokens": list(plan.scenario.tokens),
+        "n": plan.n,
+        "rep": plan.rep,
+        **{k: v for k, v in timing.items() if not k.startswith("loadavg")},
+        "expected": str(expected),
+        "result": thread_rows[0]["value"],
+        "correct": correct,
+        "thread_records": thread_rows,
+        "metadata": {
+            **metadata.machine(),
+            **metadata.interpreter(),
+            "loadavg_before": timing["loadavg_before"],
+            "loadavg_after": timing["loadavg_after"],
+            "pinned": any(r.cpu is not None for r in records),
+            "packages": {k: v for k, v in manifest.items() if k.endswith("_version")},
+            "build_manifest_sha256": manifest_digest(manifest),
+        },
+    }
+
+
+def manifest_digest(manifest: dict) -> str:
+    """Stable hash of a build manifest, so trials of different builds are never mixed silently."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
+
+
+def check(result: dict) -> None:
+    """Raise ``IncorrectResult`` with a readable message when any thread was wrong."""
+    if result["correct"]:
+        return
+    wrong = [r for r in result["thread_records"] if not r["correct"]]
+    details = ", ".join(f"thread {r['index']} ({r['token']}) returned {r['value']}" for r in wrong)
+    raise IncorrectResult(
+        f"{result['backend']} {result['scenario']} n={result['n']} rep={result['rep']}: "
+        f"expected F(n) mod 2^64 = {result['expected']}, but {details}"
+    )
+
+
+def write_atomically(path: Path, payload: dict) -> None:
+    """Write JSON to a temporary sibling, then rename: a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

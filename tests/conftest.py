@@ -1,0 +1,44 @@
+"""Shared fixtures: a throw-away copy of the project and a real snakemake runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Never copied into a test project: outputs, caches, VCS data.
+IGNORED = shutil.ignore_patterns("results", ".snakemake", ".git", "__pycache__", ".pytest_cache", ".ruff_cache")
+#: A grid small enough for CI's 2 cores: n = 2e6 runs in about 2 ms per call.
+TINY_CONFIG = ["n_values=[2000000]", "repetitions=2"]
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the project's sources (not its results) into ``dest``."""
+    shutil.copytree(ROOT, dest, ignore=IGNORED)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real snakemake CLI in ``workdir`` (argument list, no shell)."""
+    command = [sys.executable, "-m", "snakemake", *args]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the project to run snakemake in."""
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One real end-to-end run of the tiny grid, shared by the tests that read its outputs."""
+    workdir = copy_project(tmp_path_factory.mktemp("tiny") / "project")
+    result = snakemake(workdir, "--cores", "2", "--config", *TINY_CONFIG)
+    return workdir, result

@@ -1,0 +1,91 @@
+"""The trial runner with real kernels (Numba JIT, compiled Cython)."""
+
+import json
+import time
+
+import pytest
+
+import kernels
+from rtg.reference import fib_mod64
+from rtg.scenarios import parse
+from rtg.trial import IncorrectResult, TrialPlan, check, run_threads, run_trial, write_atomically
+
+
+@pytest.fixture(scope="module")
+def build_dirs(tmp_path_factory):
+    dirs = {}
+    for backend in ("cython", "numba"):
+        d = tmp_path_factory.mktemp(backend)
+        kernels.load(backend).build(d, ["-O2", "-funroll-loops"])
+        dirs[backend] = d
+    return dirs
+
+
+@pytest.mark.parametrize("backend", ["cython", "numba"])
+@pytest.mark.parametrize("scenario", ["gil", "nogil+gil", "gil+nogil+nogil"])
+def test_run_trial_records_every_thread(build_dirs, backend, scenario):
+    plan = TrialPlan(backend=backend, scenario=parse(scenario), n=200_000, rep=1)
+    result = run_trial(plan, build_dirs[backend], {"cython_version": "x"})
+    assert result["correct"] is True
+    assert result["result"] == str(fib_mod64(200_000))
+    assert result["threads"] == len(scenario.split("+"))
+    assert [r["token"] for r in result["thread_records"]] == scenario.split("+")
+    assert result["wall_s"] > 0
+    assert result["ended_at"] >= result["started_at"]
+    for record in result["thread_records"]:
+        assert 0 <= record["start_ns"] <= record["end_ns"] <= result["wall_s"] * 1e9 + 1
+    assert result["metadata"]["packages"] == {"cython_version": "x"}
+    assert result["metadata"]["logical_cpus"] >= 1
+    json.dumps(result)  # JSON-able
+
+
+def test_threads_are_pinned_to_distinct_cpus_when_there_are_enough():
+    plan = TrialPlan(backend="numba", scenario=parse("gil+gil"), n=1, rep=1, cpus=[0, 1])
+    assert plan.thread_cpus() == [0, 1]
+    plan = TrialPlan(backend="numba", scenario=parse("gil+gil+gil"), n=1, rep=1, cpus=[0, 1])
+    assert plan.thread_cpus() == [None, None, None]
+    plan = TrialPlan(backend="numba", scenario=parse("gil+gil"), n=1, rep=1, pin_threads=False, cpus=[0, 1])
+    assert plan.thread_cpus() == [None, None]
+
+
+def test_run_threads_starts_in_order_and_times_the_region():
+    def slow(n):
+        time.sleep(0.05)
+        return n
+
+    timing = run_threads([slow, slow], 7, [None, None], ("gil", "nogil"))
+    first, second = timing["records"]
+    assert first.value == second.value == 7
+    assert first.start_ns <= second.start_ns
+    assert timing["wall_s"] >= 0.05
+    # sleeping threads overlap: the region is far shorter than the two sleeps in a row
+    assert timing["wall_s"] < 0.1 + 0.05
+
+
+def test_a_failing_thread_fails_the_trial():
+    def broken(n):
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
+        run_threads([broken], 1, [None], ("gil",))
+
+
+def test_wrong_value_gives_a_clear_message():
+    result = {
+        "backend": "cython",
+        "scenario": "gil",
+        "n": 10,
+        "rep": 1,
+        "expected": "55",
+        "correct": False,
+        "thread_records": [{"index": 0, "token": "gil", "value": "54", "correct": False}],
+    }
+    with pytest.raises(IncorrectResult, match="expected F\\(n\\) mod 2\\^64 = 55, but thread 0 \\(gil\\) returned 54"):
+        check(result)
+
+
+def test_write_atomically_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "a" / "rep1.json"
+    write_atomically(target, {"x": 1})
+    assert json.loads(target.read_text()) == {"x": 1}
+    assert [p.name for p in target.parent.iterdir()] == ["rep1.json"]

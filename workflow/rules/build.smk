@@ -1,0 +1,16 @@
+rule build:
+    # Compiles or JIT-caches one backend under results/build/; no trial builds anything.
+    input:
+        kernels=lambda wildcards: kernels.sources(wildcards.backend),
+    output:
+        manifest="results/build/{backend}/manifest.json",
+    log:
+        "results/logs/build/{backend}.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    resources:
+        timing_slot=timing_slot,
+    params:
+        cflags=lambda wildcards: kernels.cflags_for(wildcards.backend, config["cython_cflags"]),
+    script:
+        "../scripts/build.py"

@@ -1,0 +1,22 @@
+"""Build one backend into results/build/<backend>/ and write its manifest."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
+
+from kernels import load  # noqa: E402
+from rtg.joblog import logged  # noqa: E402
+
+
+def main(sm) -> None:
+    manifest_path = Path(sm.output.manifest)
+    with logged(sm.log[0]):
+        backend = sm.wildcards.backend
+        manifest = load(backend).build(manifest_path.parent, list(sm.params.cflags))
+        manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(json.dumps(manifest, indent=1, sort_keys=True))
+
+
+main(snakemake)  # noqa: F821
