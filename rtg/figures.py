@@ -40,10 +40,24 @@ def scenario_order(scenarios: Iterable[str]) -> list[str]:
     return sorted(dict.fromkeys(scenarios), key=stats.scenario_sort_key)
 
 
-def scenario_palette(scenarios: Iterable[str]) -> dict[str, tuple]:
+#: Okabe-Ito colours per scenario: single gil/nogil match the thread colours,
+#: and no two scenarios share a hue family.
+SCENARIO_COLOURS = {
+    "gil": "#E69F00",
+    "nogil": "#0072B2",
+    "gil+gil": "#D55E00",
+    "nogil+gil": "#009E73",
+    "gil+nogil": "#CC79A7",
+    "nogil+nogil": "#56B4E9",
+}
+EXTRA_COLOURS = ("#000000", "#F0E442", "#999999", "#7F3C8D", "#11A579")
+
+
+def scenario_palette(scenarios: Iterable[str]) -> dict[str, str]:
+    """Fixed colour per scenario (the same in every figure), extras in a fixed sequence."""
     order = scenario_order(scenarios)
-    colours = sns.color_palette("colorblind", max(len(order), 1))
-    return dict(zip(order, colours, strict=False))
+    extras = iter(EXTRA_COLOURS * (1 + len(order) // len(EXTRA_COLOURS)))
+    return {s: SCENARIO_COLOURS[s] if s in SCENARIO_COLOURS else next(extras) for s in order}
 
 
 def largest_n(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,10 +119,13 @@ def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
             hue_order=order,
             palette=palette,
             ax=ax,
-            size=4,
-            alpha=0.6,
-            jitter=0.15,
+            size=6,
+            alpha=0.85,
+            jitter=0.2,
             legend=False,
+            zorder=6,
+            edgecolor="black",
+            linewidth=0.4,
         )
         med = cells[cells["backend"] == backend].set_index("scenario").reindex(order)
         x = np.arange(len(order))
@@ -122,8 +139,8 @@ def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
             color="black",
             markersize=22,
             capsize=5,
-            lw=1.4,
-            zorder=5,
+            lw=1.2,
+            zorder=4,
             label="median, 95 % CI",
         )
         n = int(mine["n"].iloc[0]) if len(mine) else 0
@@ -132,9 +149,10 @@ def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
         ax.set_ylabel("wall time (ms)")
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="x", rotation=30)
-    axes[0][0].legend(loc="lower left", fontsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", fontsize=8, frameon=False)
     fig.suptitle(headline(summary), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
@@ -275,7 +293,7 @@ def fig_scaling(summary: pd.DataFrame) -> Figure:
     order = scenario_order(summary["scenario"])
     palette = scenario_palette(order)
     data = summary.assign(wall_ms=summary["wall_median"] * 1e3)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 4.5))
     sns.lineplot(
         data=data,
         x="n",
@@ -315,8 +333,8 @@ def fig_scaling(summary: pd.DataFrame) -> Figure:
         title="One thread: cost of one loop iteration",
     )
     right.set_ylim(0, 1.35 * float(per_iter["ns_per_iter_median"].max()))
-    left.legend(fontsize=7, ncol=2)
-    right.legend(fontsize=7, loc="lower right", ncol=2)
+    left.legend(fontsize=7, ncol=2, loc="upper left")
+    sns.move_legend(right, "upper left", bbox_to_anchor=(1.02, 1), fontsize=7)
     top = largest_n(single)
     parts = []
     if single["n"].nunique() >= 2:
@@ -354,6 +372,7 @@ def fig_distribution(valid: pd.DataFrame) -> Figure:
             hue_order=order,
             palette=scenario_palette(order),
             ax=ax,
+            legend=ax is axes[0][-1],
         )
         ax.axvline(0, color="black", lw=0.8)
         ax.set(
@@ -361,6 +380,8 @@ def fig_distribution(valid: pd.DataFrame) -> Figure:
             xlabel="wall time vs its cell median (%)",
             ylabel="share of trials",
         )
+    if axes[0][-1].get_legend() is not None:
+        sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1), fontsize=8, title="scenario")
     spread = float(np.nanpercentile(data["deviation"].abs(), 95)) if len(data) else float("nan")
     fig.suptitle(
         f"95 % of trials lie within ±{spread:.1f} % of their cell's median (all n)",

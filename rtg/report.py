@@ -142,6 +142,28 @@ def order_tests_display(tests: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def group_flags(flags: pd.DataFrame, max_cells: int = 6) -> list[dict]:
+    """One line per severity and kind: how many cells, which, and one example.
+
+    The full list can run to dozens of rows on a noisy machine; the head of
+    the report shows this digest, the table follows in a collapsed block.
+    """
+    groups = []
+    for (severity, kind), rows in flags.groupby(["severity", "kind"], sort=False):
+        cells = list(dict.fromkeys(rows["cell"]))
+        shown = ", ".join(cells[:max_cells]) + (f" and {len(cells) - max_cells} more" if len(cells) > max_cells else "")
+        groups.append(
+            {
+                "severity": severity,
+                "kind": kind,
+                "count": len(cells),
+                "cells": shown,
+                "example": rows.iloc[0]["message"],
+            }
+        )
+    return groups
+
+
 def with_spans(records: list[dict], columns: tuple[str, ...]) -> list[dict]:
     """Add ``_span``: rows a merged cell of ``columns`` covers (0 = covered by the row above).
 
@@ -205,6 +227,14 @@ def _ratios_text(rows: list[tuple[str, pd.Series]]) -> str:
     )
 
 
+def _parallel_verdict(row: pd.Series) -> str:
+    """'yes' when the whole CI is below 1.5× (closer to 1× than 2×), 'no' when above, else 'unclear'."""
+    low, high = row["ratio_ci_low"], row["ratio_ci_high"]
+    if _nan(low) or _nan(high):
+        return "yes" if row["ratio"] < 1.5 else "no"
+    return "yes" if high < 1.5 else "no" if low > 1.5 else "unclear"
+
+
 def answer(
     summary: pd.DataFrame,
     claims_table: pd.DataFrame,
@@ -216,10 +246,13 @@ def answer(
     parallel = _per_backend(summary, "nogil+gil")
     serial = _per_backend(summary, "gil+gil")
     if parallel:
-        bought = all(
-            r["ratio_ci_high"] < 1.5 if not _nan(r["ratio_ci_high"]) else r["ratio"] < 1.5 for _, r in parallel
-        )
-        verb = "bought true parallelism" if bought else "did not buy parallelism"
+        verdicts = {_parallel_verdict(r) for _, r in parallel}
+        if verdicts == {"yes"}:
+            verb = "bought true parallelism"
+        elif verdicts == {"no"}:
+            verb = "did not buy parallelism"
+        else:
+            verb = "gave no clear answer yet (the intervals are too wide to tell 1× from 2×)"
         first = (
             f"On {machine}, releasing the GIL {verb}: with a GIL-releasing thread started before a "
             f"GIL-holding one, the pair took {_ratios_text(parallel)} the time of one call (95 % CI in brackets)"
@@ -230,18 +263,22 @@ def answer(
 
     late = _per_backend(summary, "gil+nogil")
     if late:
-        tests = order_tests[order_tests["n"].isin(figures.largest_n(summary)["n"])] if len(order_tests) else order_tests
+        top_n = figures.largest_n(summary)["n"]
+        tests = order_tests[order_tests["n"].isin(top_n)] if len(order_tests) else order_tests
         significant = len(tests) > 0 and bool((tests["p_holm"] < 0.05).all())
         slower = all(r["ratio"] > 1.5 for _, r in late)
         p_text = f" (Mann–Whitney, Holm-adjusted p ≤ {fmt_p(tests['p_holm'].max())})" if len(tests) else ""
-        if slower:
+        if slower and significant:
             second = (
                 f"Start order matters: with the GIL-holding thread started first the same pair took "
                 f"{_ratios_text(late)}{p_text}, because the main thread needs the GIL to start the "
                 f"second thread and gets it only when the first call returns."
             )
-            if not significant:
-                second = second[:-1] + "; with this few repetitions the rank test cannot yet confirm it."
+        elif slower:
+            second = (
+                f"With the GIL-holding thread started first the pair took {_ratios_text(late)}, slower, but "
+                f"with this few repetitions the rank test cannot confirm that start order matters{p_text}."
+            )
         else:
             second = (
                 f"Start order made no large difference here: GIL-holding thread first took "
@@ -392,6 +429,7 @@ def context(
             machine,
         ),
         "flags": parts["flags"].to_dict("records"),
+        "flag_groups": group_flags(parts["flags"]),
         "claims_columns": list(claims_rows.columns),
         "claims": with_spans(claims_rows.to_dict("records"), ("#", "claim")),
         "verdict_rule": claims.VERDICT_RULE,

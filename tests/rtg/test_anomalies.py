@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import simulate
 
 from rtg import anomalies, stats
+from tests.rtg.synthetic import simulate
 
 
 def _all_flags(timings, threads, cflags=None):

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import simulate
 
 from rtg import claims
+from tests.rtg.synthetic import simulate
 
 BAND = (1.7, 2.3)
 

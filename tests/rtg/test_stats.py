@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import simulate
 
 from rtg import stats
+from tests.rtg.synthetic import simulate
 
 
 def test_ci_covers_true_median_at_about_its_stated_rate():
