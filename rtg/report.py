@@ -322,12 +322,22 @@ def flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     return rows
 
 
+def _utc(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(float(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def environment_rows(
-    environment: Mapping[str, Any],
+    environment: Mapping[str, Any], timings: pd.DataFrame | None = None
 ) -> dict[str, list[tuple[str, str]]]:
-    """Sections of the environment table: machine and Python, each build, the config."""
+    """Sections of the environment table: when, machine and Python, each build, the config."""
     meta = environment.get("metadata", {}) or {}
-    machine = [
+    machine = []
+    if timings is not None and len(timings) and {"started_at", "ended_at"} <= set(timings.columns):
+        machine.append(("trials run", f"{_utc(timings['started_at'].min())} to {_utc(timings['ended_at'].max())}"))
+        if "loadavg_before" in timings.columns:
+            load = timings["loadavg_before"]
+            machine.append(("1-min load average before trials", f"median {load.median():.2f}, max {load.max():.2f}"))
+    machine += [
         (k, str(meta[k]))
         for k in (
             "host",
@@ -439,7 +449,7 @@ def context(
         ],
         "summary": summary_display(parts["summary"]).to_dict("split"),
         "order_tests": order_tests_display(parts["order_tests"]).to_dict("split"),
-        "environment": environment_rows(environment),
+        "environment": environment_rows(environment, timings),
         "trials": len(timings),
     }
 

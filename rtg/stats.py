@@ -268,7 +268,7 @@ def trial_metrics(timings: pd.DataFrame, threads: pd.DataFrame) -> pd.DataFrame:
                 _lifetime_ns_median=float(np.median(lifetimes)),
                 start_delay_ms=float(group["start_ns"].max()) / 1e6,
                 thread_cpu_sum_s=float(group["cpu_s"].sum()),
-                threads_correct=bool(group["correct"].astype(bool).all()),
+                threads_correct=bool(truthy(group["correct"]).all()),
             )
         )
     per_trial = pd.DataFrame(
@@ -288,10 +288,14 @@ def trial_metrics(timings: pd.DataFrame, threads: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["_overlap_ns", "_lifetime_ns_median"])
 
 
+def truthy(column: pd.Series) -> pd.Series:
+    """Booleans from a CSV column that may hold bools or the strings "True"/"False"."""
+    return column.astype(str).str.strip().str.lower().isin(["true", "1", "1.0"])
+
+
 def valid_trials(timings: pd.DataFrame) -> pd.DataFrame:
     """Trials whose result was correct: incorrect ones are listed, never averaged."""
-    correct = timings["correct"].astype(str).str.lower().isin(["true", "1"])
-    return timings[correct]
+    return timings[truthy(timings["correct"])]
 
 
 # --------------------------------------------------------------------------

@@ -185,3 +185,8 @@ def test_start_order_no_effect_is_not_significant():
     result = stats.start_order_tests(timings)
     assert (result["p_holm"] > 0.05).all()
     assert result["ratio"].tolist() == pytest.approx([1.0] * 4, abs=0.02)
+
+
+def test_truthy_reads_bools_and_csv_strings():
+    column = pd.Series([True, False, "True", "False", "true", "0"], dtype=object)
+    assert stats.truthy(column).tolist() == [True, False, True, False, True, False]

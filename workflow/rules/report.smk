@@ -10,8 +10,8 @@ rule report:
         environment=rules.aggregate.output.environment,
         safety=["results/safety.csv"] if config.get("safety_experiment", False) else [],
     output:
-        summary="results/summary.csv",
-        claims="results/claims.csv",
+        summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),
+        claims=report("results/claims.csv", caption="../report/claims.rst", category="Tables"),
         markdown="results/report.md",
         html="results/report.html",
         wall=report("results/figures/wall.png", caption="../report/wall.rst", category="Figures"),
