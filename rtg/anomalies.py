@@ -125,6 +125,17 @@ def interference(metrics: pd.DataFrame) -> pd.DataFrame:
     return out[out["reason"] != ""]
 
 
+def disturbed_cells(metrics: pd.DataFrame, share: float = 0.5) -> set[tuple[str, str, int]]:
+    """(backend, scenario, n) cells with outside interference in at least ``share`` of their trials."""
+    if metrics.empty:
+        return set()
+    suspect = interference(metrics)
+    keys = ["backend", "scenario", "n"]
+    total = metrics.groupby(keys).size()
+    bad = suspect.groupby(keys).size().reindex(total.index, fill_value=0)
+    return {(b, s, int(n)) for (b, s, n), count in bad.items() if count >= share * total[(b, s, n)]}
+
+
 def interference_flags(metrics: pd.DataFrame) -> list[dict]:
     """One flag per cell that had interfered trials."""
     suspect = interference(metrics)

@@ -26,7 +26,9 @@ from rtg import stats
 VERDICT_RULE = (
     "each claim has a band of values that counts as the blog's statement (e.g. 1.7 to 2.3 for “about 2×”); "
     "reproduced when the whole 95 % CI lies inside the band, not reproduced when it lies entirely outside, "
-    "inconclusive when it straddles an edge or a cell has fewer than 2 trials (no CI)."
+    "inconclusive when it straddles an edge or a cell has fewer than 2 trials (no CI), and also, whatever the "
+    "CI, when a cell the claim rests on was disturbed by outside interference in at least half its trials "
+    "(see the flags): a busy machine changes wall times for reasons that are not the GIL."
 )
 
 REPRODUCED = "reproduced"
@@ -180,7 +182,29 @@ def _walls(timings: pd.DataFrame, backend: str, scenario: str, n: int) -> np.nda
     return timings.loc[sel, "wall_s"].to_numpy(dtype=float)
 
 
-def judge(timings: pd.DataFrame, safety: pd.DataFrame | None = None, seed: int = 0) -> pd.DataFrame:
+def withhold_disturbed(rows: list[dict], disturbed: set[tuple[str, str, int]]) -> list[dict]:
+    """Turn a verdict into "inconclusive" when a cell it rests on was disturbed.
+
+    ``disturbed`` holds (backend, scenario, n) cells with outside interference
+    in at least half their trials (see rtg.anomalies.disturbed_cells).
+    """
+    for row in rows:
+        hit = [c for c in row.get("_cells", []) if (c[0], c[1], int(c[2])) in disturbed]
+        if hit and row["verdict"] in (REPRODUCED, NOT_REPRODUCED):
+            cells = ", ".join(f"{b} {s}" for b, s, _ in hit)
+            row["detail"] = (row["detail"] + "; " if row["detail"] else "") + (
+                f"would be {row['verdict']}, withheld: outside interference in {cells}"
+            )
+            row["verdict"] = INCONCLUSIVE
+    return rows
+
+
+def judge(
+    timings: pd.DataFrame,
+    safety: pd.DataFrame | None = None,
+    seed: int = 0,
+    disturbed: set[tuple[str, str, int]] | None = None,
+) -> pd.DataFrame:
     """The claims table: one row per claim and backend, judged at each backend's largest n.
 
     The largest n is closest to the blog's N = 1e9, and there the fixed costs
@@ -204,6 +228,7 @@ def judge(timings: pd.DataFrame, safety: pd.DataFrame | None = None, seed: int =
                 rows.append(row)
     else:
         rows.extend(_judge_timings(valid, seed))
+    rows = withhold_disturbed(rows, disturbed or set())
     rows.extend(judge_safety(safety))
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["n"] = table["n"].astype("Int64")
@@ -242,6 +267,7 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
         ratio, low, high = stats.bootstrap_ratio_ci(nogil, [gil], [1.0], seed=rng)
         detail = "" if not np.isnan(blog) else "the blog printed no single nogil time for Numba"
         rows.append(_row(claim, backend, n, blog, ratio, low, high, detail))
+        rows[-1]["_cells"] = [(backend, "gil", n), (backend, "nogil", n)]
 
     ratios = stats.ratio_table(valid, seed=seed)
     for number, scenario in SCENARIO_CLAIMS.items():
@@ -276,6 +302,8 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
                     f"baseline {r['baseline']}",
                 )
             )
+            base = stats.baseline_scenarios(scenario)
+            rows[-1]["_cells"] = [(backend, s, n) for s in (scenario, *base)]
 
     claim = CLAIMS[5]
     common = sorted(
@@ -288,6 +316,7 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
     if numba_gil.size and cython_gil.size:
         ratio, low, high = stats.bootstrap_ratio_ci(numba_gil, [cython_gil], [1.0], seed=rng)
         rows.append(_row(claim, "numba vs cython", common[-1], blog, ratio, low, high, detail))
+        rows[-1]["_cells"] = [("numba", "gil", common[-1]), ("cython", "gil", common[-1])]
     else:
         rows.append(
             _row(

@@ -227,12 +227,26 @@ def _ratios_text(rows: list[tuple[str, pd.Series]]) -> str:
     )
 
 
-def _parallel_verdict(row: pd.Series) -> str:
-    """'yes' when the whole CI is below 1.5× (closer to 1× than 2×), 'no' when above, else 'unclear'."""
+def _side(row: pd.Series | None) -> str:
+    """Where a ratio lies against 1.5× (midway between parallel 1× and serialized 2×): below, above, unclear."""
+    if row is None:
+        return "missing"
     low, high = row["ratio_ci_low"], row["ratio_ci_high"]
     if _nan(low) or _nan(high):
-        return "yes" if row["ratio"] < 1.5 else "no"
-    return "yes" if high < 1.5 else "no" if low > 1.5 else "unclear"
+        return "below" if row["ratio"] < 1.5 else "above"
+    return "below" if high < 1.5 else "above" if low > 1.5 else "unclear"
+
+
+def parallel_verdict(parallel: pd.Series, serial: pd.Series | None) -> str:
+    """Did releasing the GIL buy parallelism for one backend? yes / no / unclear / control failed.
+
+    Two GIL-holding threads can only run one after the other, so gil+gil is
+    the control: unless it measures clearly above 1.5×, the machine could not
+    show serialization at all, and nogil+gil's ratio says nothing.
+    """
+    if serial is not None and _side(serial) != "above":
+        return "control failed"
+    return {"below": "yes", "above": "no"}.get(_side(parallel), "unclear")
 
 
 def answer(
@@ -245,19 +259,27 @@ def answer(
     """Three sentences: did releasing the GIL buy parallelism, does order matter, how did the claims fare."""
     parallel = _per_backend(summary, "nogil+gil")
     serial = _per_backend(summary, "gil+gil")
+    serial_by_backend = dict(serial)
     if parallel:
-        verdicts = {_parallel_verdict(r) for _, r in parallel}
-        if verdicts == {"yes"}:
-            verb = "bought true parallelism"
-        elif verdicts == {"no"}:
-            verb = "did not buy parallelism"
-        else:
-            verb = "gave no clear answer yet (the intervals are too wide to tell 1× from 2×)"
-        first = (
-            f"On {machine}, releasing the GIL {verb}: with a GIL-releasing thread started before a "
-            f"GIL-holding one, the pair took {_ratios_text(parallel)} the time of one call (95 % CI in brackets)"
+        verdicts = {parallel_verdict(r, serial_by_backend.get(b)) for b, r in parallel}
+        ratios = (
+            f"with a GIL-releasing thread started before a GIL-holding one the pair took {_ratios_text(parallel)} "
+            f"the time of one call (95 % CI in brackets)"
         )
-        first += f", against {_ratios_text(serial)} for two GIL-holding threads." if serial else "."
+        control = f", against {_ratios_text(serial)} for two GIL-holding threads." if serial else "."
+        if "control failed" in verdicts:
+            first = (
+                f"On {machine}, this run cannot say what releasing the GIL bought: even two GIL-holding threads, "
+                f"which can only run one after the other, did not measure clearly above one call "
+                f"({_ratios_text(serial)}), so the timings reflect a busy machine more than the GIL; "
+                f"{ratios}."
+            )
+        else:
+            verb = {
+                frozenset({"yes"}): "bought true parallelism",
+                frozenset({"no"}): "did not buy parallelism",
+            }.get(frozenset(verdicts), "gave no clear answer yet (the intervals are too wide to tell 1× from 2×)")
+            first = f"On {machine}, releasing the GIL {verb}: {ratios}{control}"
     else:
         first = f"On {machine}, the nogil+gil scenario (the blog's parallel case) was not measured."
 
@@ -289,12 +311,15 @@ def answer(
 
     tally = claims.counts(claims_table)
     warnings = int((flags["severity"] == anomalies.WARNING).sum()) if len(flags) else 0
+    disturbed = int((flags["kind"] == "outside interference").sum()) if len(flags) else 0
     third = (
         f"Of the blog's claims, {tally[claims.REPRODUCED]} were reproduced, "
         f"{tally[claims.NOT_REPRODUCED]} not reproduced, {tally[claims.INCONCLUSIVE]} inconclusive and "
         f"{tally[claims.NOT_TESTED]} not tested; "
         + (
-            f"the measurement raised {warnings} warning{'s' if warnings != 1 else ''}, listed next."
+            f"the measurement raised {warnings} warning{'s' if warnings != 1 else ''}"
+            + (f" ({disturbed} cells disturbed by outside interference)" if disturbed else "")
+            + ", listed next."
             if warnings
             else "no warning was raised about the measurement itself."
         )
@@ -407,7 +432,8 @@ def build(
     metrics = stats.trial_metrics(timings, threads)
     valid = stats.valid_trials(timings)
     order_tests = stats.start_order_tests(valid, seed=seed)
-    claims_table = claims.judge(timings, safety, seed=seed)
+    disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
+    claims_table = claims.judge(timings, safety, seed=seed, disturbed=disturbed)
     cflags = (environment.get("config") or {}).get("cython_cflags")
     flags = anomalies.flags(timings, metrics, summary, cflags)
     return {

@@ -70,3 +70,13 @@ def test_incorrect_results_are_listed_first():
     table = _all_flags(timings, threads)
     assert table.iloc[0]["kind"] == "incorrect result"
     assert "rep 3" in table.iloc[0]["message"]
+
+
+def test_disturbed_cells_need_half_their_trials_interfered():
+    timings, threads = simulate(backends=("numba",), scenarios=("gil",), n_values=(10**8,), repetitions=4)
+    timings.loc[[0], "loadavg_before"] = 9.0
+    metrics = stats.trial_metrics(timings, threads)
+    assert anomalies.disturbed_cells(metrics) == set()
+    timings.loc[[0, 1], "loadavg_before"] = 9.0
+    metrics = stats.trial_metrics(timings, threads)
+    assert anomalies.disturbed_cells(metrics) == {("numba", "gil", 10**8)}

@@ -160,3 +160,15 @@ def test_counts_include_zero_verdicts():
         claims.INCONCLUSIVE: 0,
         claims.NOT_TESTED: 1,
     }
+
+
+def test_disturbed_cells_withhold_a_verdict_whatever_the_ci():
+    timings, _ = simulate(backends=("numba",), scenarios=("gil", "gil+gil"), n_values=(10**9,))
+    clean = claims.judge(timings).set_index(["claim", "backend"])
+    assert clean.loc[(2, "numba"), "verdict"] == claims.REPRODUCED
+    busy = claims.judge(timings, disturbed={("numba", "gil+gil", 10**9)}).set_index(["claim", "backend"])
+    assert busy.loc[(2, "numba"), "verdict"] == claims.INCONCLUSIVE
+    assert "would be reproduced, withheld: outside interference in numba gil+gil" in busy.loc[(2, "numba"), "detail"]
+    # Cells the claim does not rest on do not matter.
+    other = claims.judge(timings, disturbed={("numba", "gil+gil", 10**8)}).set_index(["claim", "backend"])
+    assert other.loc[(2, "numba"), "verdict"] == claims.REPRODUCED

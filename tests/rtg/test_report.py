@@ -152,3 +152,26 @@ def test_flag_digest_counts_cells_per_kind():
     groups = report.group_flags(flags, max_cells=3)
     assert groups[0]["count"] == 8 and groups[0]["cells"] == "c0, c1, c2 and 5 more"
     assert groups[1]["kind"] == "outliers"
+
+
+def test_answer_refuses_to_judge_when_the_serial_control_fails():
+    timings, threads = simulate(repetitions=5)
+    # A busy machine: single calls slowed 2x, so two GIL-holding threads look like 1x.
+    single = timings["threads"] == 1
+    timings.loc[single, "wall_s"] *= 2
+    parts = report.build(timings, threads, ENVIRONMENT)
+    first = report.answer(parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], "m")[0]
+    assert "cannot say what releasing the GIL bought" in first
+    assert "bought true parallelism" not in first
+
+
+def test_parallel_verdict_rules():
+    row = pd.Series
+    parallel = row({"ratio": 1.0, "ratio_ci_low": 0.98, "ratio_ci_high": 1.02})
+    serial = row({"ratio": 2.0, "ratio_ci_low": 1.9, "ratio_ci_high": 2.1})
+    wide = row({"ratio": 1.4, "ratio_ci_low": 0.9, "ratio_ci_high": 2.1})
+    assert report.parallel_verdict(parallel, serial) == "yes"
+    assert report.parallel_verdict(serial, serial) == "no"
+    assert report.parallel_verdict(wide, serial) == "unclear"
+    assert report.parallel_verdict(parallel, wide) == "control failed"
+    assert report.parallel_verdict(parallel, None) == "yes"
