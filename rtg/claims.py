@@ -177,9 +177,18 @@ def _row(
     }
 
 
-def _walls(timings: pd.DataFrame, backend: str, scenario: str, n: int) -> np.ndarray:
+def _walls(timings: pd.DataFrame, backend: str, scenario: str, n: int, column: str = "wall_s") -> np.ndarray:
     sel = (timings["backend"] == backend) & (timings["scenario"] == scenario) & (timings["n"] == n)
-    return timings.loc[sel, "wall_s"].to_numpy(dtype=float)
+    return timings.loc[sel, column].to_numpy(dtype=float)
+
+
+def _cpu_note(numerator: np.ndarray, denominator: np.ndarray, rng: np.random.Generator) -> str:
+    """The same single-call ratio on CPU time, which a busy machine does not inflate."""
+    ratio, low, high = stats.bootstrap_ratio_ci(numerator, [denominator], [1.0], seed=rng)
+    if np.isnan(ratio):
+        return ""
+    ci = "" if np.isnan(low) else f" [{low:.2f}–{high:.2f}]"
+    return f"on CPU time: {ratio:.2f}{ci}"
 
 
 def withhold_disturbed(rows: list[dict], disturbed: set[tuple[str, str, int]]) -> list[dict]:
@@ -265,7 +274,11 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
             )
             continue
         ratio, low, high = stats.bootstrap_ratio_ci(nogil, [gil], [1.0], seed=rng)
-        detail = "" if not np.isnan(blog) else "the blog printed no single nogil time for Numba"
+        notes = [
+            "" if not np.isnan(blog) else "the blog printed no single nogil time for Numba",
+            _cpu_note(_walls(valid, backend, "nogil", n, "cpu_s"), _walls(valid, backend, "gil", n, "cpu_s"), rng),
+        ]
+        detail = "; ".join(x for x in notes if x)
         rows.append(_row(claim, backend, n, blog, ratio, low, high, detail))
         rows[-1]["_cells"] = [(backend, "gil", n), (backend, "nogil", n)]
 
@@ -315,6 +328,10 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
     cython_gil = _walls(valid, "cython", "gil", common[-1]) if common else np.array([])
     if numba_gil.size and cython_gil.size:
         ratio, low, high = stats.bootstrap_ratio_ci(numba_gil, [cython_gil], [1.0], seed=rng)
+        cpu = _cpu_note(
+            _walls(valid, "numba", "gil", common[-1], "cpu_s"), _walls(valid, "cython", "gil", common[-1], "cpu_s"), rng
+        )
+        detail = f"{detail}; {cpu}" if cpu else detail
         rows.append(_row(claim, "numba vs cython", common[-1], blog, ratio, low, high, detail))
         rows[-1]["_cells"] = [("numba", "gil", common[-1]), ("cython", "gil", common[-1])]
     else:

@@ -284,7 +284,13 @@ def answer(
         first = f"On {machine}, the nogil+gil scenario (the blog's parallel case) was not measured."
 
     late = _per_backend(summary, "gil+nogil")
-    if late:
+    control_failed = bool(parallel) and "control failed" in verdicts
+    if late and control_failed:
+        second = (
+            f"For the same reason the start-order comparison (GIL-holding thread first: {_ratios_text(late)}) "
+            f"is no evidence either way; rerun on an idle machine (load average below the number of CPUs)."
+        )
+    elif late:
         top_n = figures.largest_n(summary)["n"]
         tests = order_tests[order_tests["n"].isin(top_n)] if len(order_tests) else order_tests
         significant = len(tests) > 0 and bool((tests["p_holm"] < 0.05).all())
