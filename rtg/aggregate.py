@@ -17,7 +17,7 @@ TIMING_COLUMNS = [
     "backend", "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
-    "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "trial_file",
+    "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
 THREAD_COLUMNS = ["backend", "scenario", "n", "rep", "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu"]
@@ -50,6 +50,7 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 "loadavg_after": meta["loadavg_after"][0] if meta["loadavg_after"] else None,
                 "pinned": meta.get("pinned", False),
                 "build_manifest_sha256": meta["build_manifest_sha256"],
+                "config_sha256": meta.get("config_sha256"),
             }
         )
     frame = pd.DataFrame(rows, columns=TIMING_COLUMNS)

@@ -187,9 +187,17 @@ def check(result: dict) -> None:
 
 
 def write_atomically(path: Path, payload: dict) -> None:
-    """Write JSON to a temporary sibling, then rename: a reader never sees half a file."""
+    """Write JSON to a temporary sibling, fsync, then rename: nobody ever sees half a file, even after kill -9."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(payload, indent=1) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())  # the bytes reach the disk before the name does
     os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # and the rename survives a crash of the node
+    finally:
+        os.close(directory)

@@ -1,17 +1,20 @@
 rule aggregate:
     # Gathers every trial into one row each (pandas); the trial JSONs stay the record.
+    # Refuses any trial file that fails rtg/integrity.py; allow_partial lists missing cells.
     input:
-        trials=trial_files,
+        trials=aggregated_trials,
         manifests=build_manifests,
     output:
         timings="results/timings.csv",
         threads="results/threads.csv",
         environment="results/environment.json",
+        missing="results/missing.csv",
     log:
         "results/logs/aggregate.log",
     conda:
         "../../envs/pipeline.yaml"
     params:
         config=config,
+        grid=trial_files,
     script:
         "../scripts/aggregate.py"

@@ -1,7 +1,7 @@
 rule build:
     # Compiles or JIT-caches one backend under results/build/; no trial builds anything.
     input:
-        kernels=lambda wildcards: kernels.sources(wildcards.backend),
+        kernels=lambda wildcards: kernel_sources(wildcards.backend),
     output:
         manifest="results/build/{backend}/manifest.json",
     log:

@@ -11,6 +11,7 @@ rule trial:
     threads: trial_threads
     resources:
         timing_slot=timing_slot,
+        runtime=trial_runtime,
     params:
         pin_threads=config["pin_threads"],
     script:

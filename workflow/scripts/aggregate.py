@@ -1,4 +1,4 @@
-"""Gather all trial records into timings.csv, threads.csv and environment.json."""
+"""Gather all trial records into timings.csv, threads.csv, environment.json and missing.csv."""
 
 import json
 import sys
@@ -6,19 +6,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import aggregate  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from rtg import aggregate, integrity  # noqa: E402
 from rtg.joblog import logged  # noqa: E402
+from rtg.trial import manifest_digest  # noqa: E402
 
 
 def main(sm) -> None:
     with logged(sm.log[0]):
-        trials = aggregate.read_trials(sm.input.trials)
+        manifests = {Path(p).parent.name: json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.manifests}
+        digests = {backend: manifest_digest(manifest) for backend, manifest in manifests.items()}
+        trials = integrity.read_checked(sm.input.trials, digests)
+        missing = integrity.missing_cells(sm.params.grid, sm.input.trials)
+        if missing and not sm.params.config.get("allow_partial"):
+            raise integrity.IntegrityError(f"{len(missing)} trial(s) missing and allow_partial is false")
+        if not trials:
+            raise integrity.IntegrityError("no finished trial to aggregate: run the grid first")
         aggregate.timings_table(trials).to_csv(sm.output.timings, index=False)
         aggregate.threads_table(trials).to_csv(sm.output.threads, index=False)
-        manifests = {Path(p).parent.name: json.loads(Path(p).read_text(encoding="utf-8")) for p in sm.input.manifests}
+        pd.DataFrame(missing, columns=integrity.MISSING_COLUMNS).to_csv(sm.output.missing, index=False)
         env = aggregate.environment(trials, manifests, dict(sm.params.config))
+        env["missing_trials"] = len(missing)
+        env["config_sha256"] = trials[0]["metadata"]["config_sha256"]
         Path(sm.output.environment).write_text(json.dumps(env, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        print(f"aggregated {len(trials)} trials")
+        print(f"aggregated {len(trials)} trials; {len(missing)} grid cell(s) missing (listed in {sm.output.missing})")
 
 
 main(snakemake)  # noqa: F821

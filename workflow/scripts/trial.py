@@ -6,15 +6,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
+from rtg import faults, integrity, watchdog  # noqa: E402
 from rtg.joblog import logged  # noqa: E402
 from rtg.scenarios import parse  # noqa: E402
 from rtg.trial import TrialPlan, check, run_trial, write_atomically  # noqa: E402
 
 
 def main(sm) -> None:
-    with logged(sm.log[0]):
-        manifest_path = Path(sm.input.manifest)
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    with logged(sm.log[0]) as log:
         plan = TrialPlan(
             backend=sm.wildcards.backend,
             scenario=parse(sm.wildcards.scenario),
@@ -22,10 +21,26 @@ def main(sm) -> None:
             rep=int(sm.wildcards.rep),
             pin_threads=bool(sm.params.pin_threads),
         )
-        result = run_trial(plan, manifest_path.parent, manifest)
+        key = f"{plan.backend}/{plan.scenario.name}/n{plan.n}/rep{plan.rep}"
+        # Read from the config, not params: changing the limit must not rerun finished trials.
+        limit = watchdog.limit_seconds(sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads)
+        manifest_path = Path(sm.input.manifest)
+        with watchdog.guard(limit, log, f"trial {key}"):
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            fault = faults.requested(key)
+            if fault:
+                faults.inject(fault, lambda: _gil_kernel(plan.backend, manifest_path.parent))
+            result = run_trial(plan, manifest_path.parent, manifest)
+        result["metadata"]["config_sha256"] = integrity.config_digest(sm.config)
         print(json.dumps(result, indent=1))
         check(result)  # a wrong value fails the job; the full record stays in the log
-        write_atomically(Path(sm.output.trial), result)
+        write_atomically(Path(sm.output.trial), integrity.seal(result))
+
+
+def _gil_kernel(backend: str, build_dir: Path):
+    from kernels import load
+
+    return load(backend).entry_point("gil", build_dir)
 
 
 main(snakemake)  # noqa: F821

@@ -1,0 +1,156 @@
+"""Integrity checks on real trial records (a really compiled Cython kernel), then tampered with."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import kernels
+from rtg import integrity
+from rtg.scenarios import parse
+from rtg.trial import TrialPlan, manifest_digest, run_trial, write_atomically
+
+CONFIG = {"pin_threads": True, "isolate_trials": True, "repetitions": 3}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    build_dir = tmp_path_factory.mktemp("cython-build")
+    manifest = kernels.load("cython").build(build_dir, ["-O2", "-funroll-loops"])
+    return build_dir, manifest
+
+
+def real_trial(built, scenario="nogil+gil", n=20_000, rep=1, config=CONFIG) -> dict:
+    build_dir, manifest = built
+    record = run_trial(TrialPlan(backend="cython", scenario=parse(scenario), n=n, rep=rep), build_dir, manifest)
+    record["metadata"]["config_sha256"] = integrity.config_digest(config)
+    return integrity.seal(record)
+
+
+def write_trial(root: Path, record: dict) -> Path:
+    path = root / "results" / "trials" / "cython" / record["scenario"] / f"n{record['n']}" / f"rep{record['rep']}.json"
+    write_atomically(path, record)
+    return path
+
+
+@pytest.fixture
+def digests(built):
+    return {"cython": manifest_digest(built[1])}
+
+
+def refused(paths, digests) -> str:
+    with pytest.raises(integrity.IntegrityError) as caught:
+        integrity.read_checked(paths, digests)
+    return str(caught.value)
+
+
+def test_a_real_sealed_trial_is_accepted(built, digests, tmp_path):
+    path = write_trial(tmp_path, real_trial(built))
+    (trial,) = integrity.read_checked([path], digests)
+    assert trial["trial_file"] == str(path)
+    assert trial["correct"] is True
+
+
+def test_a_truncated_file_is_refused_naming_it(built, digests, tmp_path):
+    good = write_trial(tmp_path, real_trial(built, rep=1))
+    bad = write_trial(tmp_path, real_trial(built, rep=2))
+    bad.write_bytes(bad.read_bytes()[:200])
+    message = refused([good, bad], digests)
+    assert f"{bad}: is not valid JSON" in message
+    assert str(good) not in message
+    assert "Delete each file named above" in message
+
+
+def test_a_hand_edited_timing_breaks_the_seal(built, digests, tmp_path):
+    path = write_trial(tmp_path, real_trial(built))
+    record = json.loads(path.read_text())
+    record["wall_s"] = record["wall_s"] / 2  # "improve" the result by hand
+    path.write_text(json.dumps(record, indent=1))
+    assert f"{path}: record_sha256 does not match the content" in refused([path], digests)
+
+
+def test_a_wrong_value_is_refused_even_when_resealed(built, digests, tmp_path):
+    record = real_trial(built)
+    record["result"] = record["thread_records"][0]["value"] = "12345"
+    path = write_trial(tmp_path, integrity.seal(record))
+    message = refused([path], digests)
+    assert f"{path}:" in message
+    assert "result is 12345 but F(20000) mod 2^64" in message
+    assert "thread 0 value 12345" in message
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda r: r.update(correct=False), "correct: True was expected"),
+        (lambda r: r["metadata"].pop("config_sha256"), "'config_sha256' is a required property"),
+        (lambda r: r.update(wall_s="fast"), "wall_s: 'fast' is not of type 'number'"),
+        (lambda r: r.update(n=-3), "n: -3 is less than the minimum of 1"),
+        (lambda r: r["thread_records"][1].update(correct=False), "thread_records/1/correct"),
+        (lambda r: r.update(gil_mode="gil"), "gil_mode is 'gil' but scenario 'nogil+gil' means 'mixed'"),
+    ],
+)
+def test_schema_and_content_violations_are_refused(built, digests, tmp_path, edit, expected):
+    record = real_trial(built)
+    edit(record)
+    path = write_trial(tmp_path, integrity.seal(record))
+    message = refused([path], digests)
+    assert f"{path}:" in message
+    assert expected in message
+
+
+def test_a_file_moved_to_another_cell_is_refused(built, digests, tmp_path):
+    path = write_trial(tmp_path, real_trial(built, rep=1))
+    moved = path.with_name("rep7.json")
+    path.rename(moved)
+    assert "its path says ('cython', 'nogil+gil', 20000, 7)" in refused([moved], digests)
+
+
+def test_a_trial_of_another_build_is_never_mixed_in(built, tmp_path):
+    path = write_trial(tmp_path, real_trial(built))
+    message = refused([path], {"cython": "0" * 64})
+    assert f"{path}: it was measured with build" in message
+    assert "trials of different builds are never mixed" in message
+
+
+def test_trials_of_different_measurement_settings_are_not_pooled(built, digests, tmp_path):
+    first = write_trial(tmp_path, real_trial(built, rep=1))
+    other = write_trial(tmp_path, real_trial(built, rep=2, config={**CONFIG, "pin_threads": False}))
+    message = refused([first, other], digests)
+    assert "different settings of pin_threads, isolate_trials" in message
+
+
+def test_the_config_hash_ignores_grid_and_report_keys():
+    base = integrity.config_digest(CONFIG)
+    assert integrity.config_digest({**CONFIG, "repetitions": 9, "n_values": [5], "allow_partial": True}) == base
+    assert integrity.config_digest({**CONFIG, "isolate_trials": False}) != base
+
+
+def test_missing_cells_are_listed_with_the_reason_from_their_logs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    grid = [f"results/trials/cython/gil/n10/rep{rep}.json" for rep in (1, 2, 3, 4)]
+    logs = tmp_path / "results" / "logs" / "trials" / "cython" / "gil" / "n10"
+    logs.mkdir(parents=True)
+    (logs / "rep2.log").write_text("watchdog: ...\nTIME LIMIT EXCEEDED: trial x ran longer\n")
+    (logs / "rep3.log").write_text("start\nFatal Python error: Aborted\n\nstack\n")
+    rows = integrity.missing_cells(grid, present=[grid[0]])
+    assert [row["rep"] for row in rows] == [2, 3, 4]
+    assert rows[0]["reason"].startswith("TIME LIMIT EXCEEDED")
+    assert rows[1]["reason"] == "Fatal Python error: Aborted"
+    assert rows[2]["reason"] == "not run"
+    assert rows[0]["log_file"] == "results/logs/trials/cython/gil/n10/rep2.log"
+    assert list(rows[0]) == integrity.MISSING_COLUMNS
+
+
+@pytest.mark.parametrize("value", ["../elsewhere", "/etc/passwd", "results/../../x"])
+def test_config_paths_outside_the_project_are_refused(tmp_path, value):
+    with pytest.raises(ValueError, match="config key 'out' .* points outside the project"):
+        integrity.inside_project(tmp_path, value, "out")
+
+
+def test_config_paths_inside_the_project_are_accepted(tmp_path):
+    assert integrity.inside_project(tmp_path, "results/report.html", "out") == tmp_path / "results" / "report.html"
+    schema = {"properties": {"out": {"type": "string", "x-project-path": True}, "name": {"type": "string"}}}
+    integrity.check_config_paths({"out": "results/x", "name": "../not-a-path"}, schema, tmp_path)
+    with pytest.raises(ValueError, match="'out'"):
+        integrity.check_config_paths({"out": "../x"}, schema, tmp_path)
