@@ -173,15 +173,36 @@ def incorrect(timings: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def missing(missing_trials: pd.DataFrame | None) -> list[dict]:
+    """Grid cells without a trial file (allow_partial runs): listed, never imputed."""
+    if missing_trials is None or missing_trials.empty:
+        return []
+    rows = []
+    for (backend, scenario, n), group in missing_trials.groupby(["backend", "scenario", "n"], sort=True):
+        reps = ", ".join(str(r) for r in sorted(group["rep"]))
+        reason = str(group["reason"].iloc[0]) if "reason" in group else ""
+        rows.append(
+            {
+                "severity": WARNING,
+                "kind": "missing trials",
+                "cell": f"{backend} / {scenario} / n={int(n):,}",
+                "message": f"rep {reps} missing (never imputed): {reason}",
+            }
+        )
+    return rows
+
+
 def flags(
     timings: pd.DataFrame,
     metrics: pd.DataFrame,
     summary: pd.DataFrame,
     cflags: list[str] | None = None,
+    missing_trials: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All flags, warnings first."""
     rows = (
         incorrect(timings)
+        + missing(missing_trials)
         + mode_mismatch(summary, cflags)
         + interference_flags(stats.valid_trials(metrics))
         + noisy_cells(summary)

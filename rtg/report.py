@@ -432,6 +432,7 @@ def build(
     environment: Mapping[str, Any],
     safety: pd.DataFrame | None = None,
     seed: int = 0,
+    missing_trials: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """All tables of the report (DataFrames) and the figures (matplotlib Figures)."""
     summary = stats.summarize(timings, threads, seed=seed)
@@ -441,7 +442,7 @@ def build(
     disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
     claims_table = claims.judge(timings, safety, seed=seed, disturbed=disturbed)
     cflags = (environment.get("config") or {}).get("cython_cflags")
-    flags = anomalies.flags(timings, metrics, summary, cflags)
+    flags = anomalies.flags(timings, metrics, summary, cflags, missing_trials)
     return {
         "summary": summary,
         "claims": claims_table,
@@ -529,12 +530,14 @@ def write(
     figure_paths: Mapping[str, Path],
     safety_csv: Path | None = None,
     seed: int = 0,
+    missing_csv: Path | None = None,
 ) -> None:
     """Read the pipeline's tables and write every report output."""
     timings = pd.read_csv(timings_csv)
     threads = pd.read_csv(threads_csv)
     environment = json.loads(Path(environment_json).read_text())
-    parts = build(timings, threads, environment, load_safety(safety_csv), seed=seed)
+    missing_trials = pd.read_csv(missing_csv) if missing_csv and Path(missing_csv).exists() else None
+    parts = build(timings, threads, environment, load_safety(safety_csv), seed=seed, missing_trials=missing_trials)
     for name, path in figure_paths.items():
         figures.save(parts["figures"][name], path)
     parts["summary"].to_csv(out["summary"], index=False)

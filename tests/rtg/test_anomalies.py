@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from rtg import anomalies, stats
@@ -80,3 +81,19 @@ def test_disturbed_cells_need_half_their_trials_interfered():
     timings.loc[[0, 1], "loadavg_before"] = 9.0
     metrics = stats.trial_metrics(timings, threads)
     assert anomalies.disturbed_cells(metrics) == {("numba", "gil", 10**8)}
+
+
+def test_missing_trials_are_flagged_per_cell_with_the_reason():
+    timings, threads = simulate(backends=("numba",), scenarios=("gil",), n_values=(10**8,))
+    gone = pd.DataFrame(
+        [
+            ("numba", "gil", 10**8, 4, "t4.json", "t4.log", "TIME LIMIT EXCEEDED"),
+            ("numba", "gil", 10**8, 6, "t6.json", "t6.log", "TIME LIMIT EXCEEDED"),
+        ],
+        columns=["backend", "scenario", "n", "rep", "trial_file", "log_file", "reason"],
+    )
+    metrics = stats.trial_metrics(timings, threads)
+    table = anomalies.flags(timings, metrics, stats.summarize(timings, threads), missing_trials=gone)
+    row = table[table["kind"] == "missing trials"].iloc[0]
+    assert row["cell"] == "numba / gil / n=100,000,000"
+    assert row["message"] == "rep 4, 6 missing (never imputed): TIME LIMIT EXCEEDED"

@@ -8,6 +8,7 @@ rule report:
         timings=rules.aggregate.output.timings,
         threads=rules.aggregate.output.threads,
         environment=rules.aggregate.output.environment,
+        missing=rules.aggregate.output.missing,
         safety=["results/safety.csv"] if config.get("safety_experiment", False) else [],
     output:
         summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),

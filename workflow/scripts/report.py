@@ -19,6 +19,7 @@ def main(sm) -> None:
             out={name: Path(sm.output[name]) for name in ("summary", "claims", "markdown", "html")},
             figure_paths={name: Path(sm.output[name]) for name in figures.FIGURES},
             safety_csv=Path(safety) if safety else None,
+            missing_csv=Path(sm.input.missing),
         )
         print(f"report written to {sm.output.html}")
 
