@@ -248,14 +248,16 @@ def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
     """(3) Heatmap of the ratio to one call per backend x scenario (largest n)."""
     _style()
     top = largest_n(summary).dropna(subset=["ratio"])
+    if top.empty:
+        return _placeholder("No multi-thread scenario with its single-thread baseline was measured")
     order = scenario_order(top["scenario"])
-    value = top.pivot_table(index="backend", columns="scenario", values="ratio", aggfunc="first").reindex(columns=order)
-    low = top.pivot_table(index="backend", columns="scenario", values="ratio_ci_low", aggfunc="first").reindex(
-        columns=order
-    )
-    high = top.pivot_table(index="backend", columns="scenario", values="ratio_ci_high", aggfunc="first").reindex(
-        columns=order
-    )
+
+    def grid(column: str) -> pd.DataFrame:
+        # set_index/unstack keeps NaN cells (pivot_table would drop a row of NaN CIs)
+        table = top.groupby(["backend", "scenario"])[column].first().unstack("scenario")
+        return table.reindex(columns=order).astype(float)
+
+    value, low, high = grid("ratio"), grid("ratio_ci_low"), grid("ratio_ci_high")
     annot = value.copy().astype(object)
     for r in value.index:
         for c in value.columns:
@@ -284,6 +286,15 @@ def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
         fontsize=11,
     )
     fig.tight_layout()
+    return fig
+
+
+def _placeholder(message: str) -> Figure:
+    """A figure that says what is missing, so the report keeps its layout and says why."""
+    fig, ax = plt.subplots(figsize=(8, 2.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, wrap=True)
+    fig.suptitle("Not enough data for this figure", fontsize=11)
     return fig
 
 

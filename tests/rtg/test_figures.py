@@ -60,3 +60,23 @@ def test_saved_figure_is_a_png(tmp_path, drawn):
     summary = stats.summarize(timings, threads)
     path = figures.save(figures.fig_ratio_heatmap(summary), tmp_path / "sub" / "h.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"backends": ("cython",), "scenarios": ("gil", "nogil", "nogil+gil"), "repetitions": 1},
+        {"backends": ("numba",), "scenarios": ("gil",), "repetitions": 2},
+        {"backends": ("cython", "numba"), "scenarios": ("gil+gil", "nogil+nogil"), "repetitions": 3},
+        {"backends": ("numba",), "scenarios": ("nogil", "gil+gil+nogil"), "n_values": (10**7,), "repetitions": 2},
+    ],
+    ids=["one-rep", "one-scenario", "no-single-thread", "three-threads"],
+)
+def test_small_and_odd_grids_still_draw_every_figure(grid):
+    timings, threads = simulate(**grid)
+    summary = stats.summarize(timings, threads)
+    made = figures.make_all(timings, threads, summary)
+    assert list(made) == list(figures.FIGURES)
+    for fig in made.values():
+        assert fig._suptitle.get_text()
+        figures.plt.close(fig)

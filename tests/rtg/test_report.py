@@ -176,3 +176,20 @@ def test_parallel_verdict_rules():
     assert report.parallel_verdict(wide, serial) == "unclear"
     assert report.parallel_verdict(parallel, wide) == "control failed"
     assert report.parallel_verdict(parallel, None) == "yes"
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {"backends": ("cython",), "scenarios": ("gil", "nogil", "nogil+gil"), "repetitions": 1},
+        {"backends": ("numba",), "scenarios": ("gil",), "repetitions": 2},
+        {"backends": ("cython", "numba"), "scenarios": ("gil+gil", "nogil+nogil"), "repetitions": 3},
+    ],
+    ids=["one-rep", "one-scenario", "no-single-thread"],
+)
+def test_small_and_odd_grids_still_give_a_whole_report(tmp_path, grid):
+    timings, threads = simulate(**grid)
+    out, _ = write_report(tmp_path, timings, threads)
+    html = out["html"].read_text(encoding="utf-8")
+    assert len(re.findall(r'<img src="data:image/png;base64,', html)) == len(figures.FIGURES)
+    assert len(pd.read_csv(out["claims"])) >= 6
