@@ -13,6 +13,13 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
 
 
+# Run on the submitting host under a cluster executor (profiles/slurm, cluster-generic):
+# they only read files, and a Slurm job for them costs more than they do.
+localrules:
+    all,
+    aggregate,
+
+
 rule all:
     default_target: True
     input:

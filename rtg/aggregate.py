@@ -18,6 +18,7 @@ TIMING_COLUMNS = [
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
+    "slurm_job_id", "slurm_node",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
 THREAD_COLUMNS = ["backend", "scenario", "n", "rep", "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu"]
@@ -51,6 +52,9 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 "pinned": meta.get("pinned", False),
                 "build_manifest_sha256": meta["build_manifest_sha256"],
                 "config_sha256": meta.get("config_sha256"),
+                # Where the trial ran under Slurm (empty when run locally).
+                "slurm_job_id": meta.get("slurm_job_id"),
+                "slurm_node": meta.get("slurm_node"),
             }
         )
     frame = pd.DataFrame(rows, columns=TIMING_COLUMNS)

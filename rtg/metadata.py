@@ -12,6 +12,7 @@ import platform
 import socket
 import sys
 import sysconfig
+from collections.abc import Mapping
 from functools import lru_cache
 
 
@@ -56,12 +57,36 @@ def interpreter() -> dict[str, object]:
     }
 
 
+#: Trial metadata key -> the environment variable Slurm sets in a job (and its steps).
+SLURM_VARIABLES: dict[str, str] = {
+    "slurm_job_id": "SLURM_JOB_ID",
+    "slurm_node": "SLURMD_NODENAME",
+    "slurm_partition": "SLURM_JOB_PARTITION",
+    "slurm_cpus_per_task": "SLURM_CPUS_PER_TASK",
+    "slurm_cpus_on_node": "SLURM_CPUS_ON_NODE",
+    "slurm_step_id": "SLURM_STEP_ID",
+}
+
+
+def scheduler(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Where a batch scheduler ran this trial: Slurm job id, node and granted CPUs.
+
+    All values are None outside Slurm. The CPUs the trial could actually use are
+    ``affinity`` (Slurm's task/affinity or cgroup plugin narrows it to the job's
+    allocation); ``slurm_cpus_on_node`` is what Slurm granted, so a site that does
+    not bind jobs shows up as an affinity wider than the grant.
+    """
+    env = os.environ if environ is None else environ
+    return {key: env.get(variable) or None for key, variable in SLURM_VARIABLES.items()}
+
+
 def machine() -> dict[str, object]:
-    """Host facts recorded with every trial."""
+    """Host facts recorded with every trial, and the Slurm job it ran in (if any)."""
     return {
         "host": socket.gethostname(),
         "cpu_model": cpu_model(),
         "logical_cpus": os.cpu_count(),
         "affinity": affinity(),
         "platform": platform.platform(),
+        **scheduler(),
     }

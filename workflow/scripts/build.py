@@ -7,6 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from kernels import load  # noqa: E402
+from rtg import metadata  # noqa: E402
 from rtg.joblog import logged  # noqa: E402
 
 
@@ -15,6 +16,9 @@ def main(sm) -> None:
     with logged(sm.log[0]):
         backend = sm.wildcards.backend
         manifest = load(backend).build(manifest_path.parent, list(sm.params.cflags))
+        # The host (and Slurm job) that built it: on a cluster the build runs on a compute
+        # node, and trials on other nodes import the result from the shared filesystem.
+        manifest["built_on"] = metadata.machine()
         manifest_path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(json.dumps(manifest, indent=1, sort_keys=True))
 
