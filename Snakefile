@@ -18,6 +18,7 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     aggregate,
+    report,
 
 
 rule all:
