@@ -11,6 +11,7 @@ include: "workflow/rules/build.smk"
 include: "workflow/rules/trials.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/safety.smk"
+include: "workflow/rules/report.smk"
 
 
 # Run on the submitting host under a cluster executor (profiles/slurm, cluster-generic):
@@ -18,6 +19,7 @@ include: "workflow/rules/safety.smk"
 localrules:
     all,
     aggregate,
+    report,
 
 
 rule all:
@@ -25,3 +27,5 @@ rule all:
     input:
         rules.aggregate.output,
         ["results/safety.csv"] if config["safety_experiment"] else [],
+        rules.report.output.html,
+        rules.report.output.summary,

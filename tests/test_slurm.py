@@ -157,7 +157,7 @@ def test_every_trial_ran_in_its_own_completed_slurm_job(profile_run):
 def test_only_builds_and_trials_were_submitted_aggregation_stayed_local(profile_run):
     assert profile_run.result.returncode == 0, profile_run.output()
     # One Slurm job per backend build and per trial, plus the safety experiment (on by
-    # default); `aggregate` and `all` are localrules.
+    # default); `aggregate`, `report` and `all` are localrules.
     assert len(profile_run.new_jobs) == len(BACKENDS) + len(BACKENDS) * len(SCENARIOS) + 1, profile_run.new_jobs
     assert all(r["JobState"] == "COMPLETED" for r in profile_run.new_jobs.values())
     for backend in BACKENDS:
