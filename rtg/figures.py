@@ -173,6 +173,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
     reps = representative_trials(metrics)
     join = [c for c in stats.cell_key_columns(reps) if c in threads.columns] + ["rep"]
     rows = threads.merge(reps[join], on=join)
+    rows = rows.assign(busy_end_ns=stats.busy_end_ns(rows))
     backends = sorted(reps["backend"].unique())
     order = scenario_order(reps["scenario"])
     height = 0.8 + 0.32 * sum(len(stats.tokens(s)) + 0.6 for s in order)
@@ -199,7 +200,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
             pos = layout.get((t["scenario"], int(t["thread"])))
             if pos is None:
                 continue
-            start, end = t["start_ns"] / 1e6, t["end_ns"] / 1e6
+            start, end = t["start_ns"] / 1e6, t["busy_end_ns"] / 1e6
             ax.barh(
                 pos,
                 end - start,

@@ -238,6 +238,19 @@ def overlap_fraction(intervals: Sequence[tuple[float, float]], wall_ns: float) -
     return overlap_ns(intervals) / wall_ns
 
 
+def busy_end_ns(threads: pd.DataFrame) -> pd.Series:
+    """When each thread's call really ended: ``min(end_ns, start_ns + cpu_s)``.
+
+    A GIL-holding thread returns from its kernel and must take the GIL back
+    before it can read the clock; if another thread grabbed the GIL in that
+    instant, the recorded ``end_ns`` also covers that thread's whole call and a
+    serialized pair would look fully overlapped. Waiting for the GIL costs no
+    CPU time, so start + thread CPU time bounds the call's real end.
+    """
+    computed = threads["start_ns"] + (threads["cpu_s"] * 1e9).round()
+    return np.minimum(threads["end_ns"], computed)
+
+
 def _trial_join_columns(timings: pd.DataFrame, threads: pd.DataFrame) -> list[str]:
     return [c for c in cell_key_columns(timings) if c in threads.columns] + ["rep"]
 
@@ -258,9 +271,10 @@ def trial_metrics(timings: pd.DataFrame, threads: pd.DataFrame) -> pd.DataFrame:
     out["parallel_efficiency"] = out["cpu_s"] / out["wall_s"]
     out["ns_per_iter"] = out["wall_s"] * 1e9 / (out["n"] * out["threads"])
     rows = []
+    threads = threads.assign(busy_end_ns=busy_end_ns(threads))
     for key, group in threads.groupby(join, sort=False):
-        intervals = list(zip(group["start_ns"], group["end_ns"], strict=True))
-        lifetimes = (group["end_ns"] - group["start_ns"]).to_numpy(dtype=float)
+        intervals = list(zip(group["start_ns"], group["busy_end_ns"], strict=True))
+        lifetimes = (group["busy_end_ns"] - group["start_ns"]).to_numpy(dtype=float)
         rows.append(
             dict(
                 zip(join, key if isinstance(key, tuple) else (key,), strict=True),

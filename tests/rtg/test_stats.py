@@ -190,3 +190,13 @@ def test_start_order_no_effect_is_not_significant():
 def test_truthy_reads_bools_and_csv_strings():
     column = pd.Series([True, False, "True", "False", "true", "0"], dtype=object)
     assert stats.truthy(column).tolist() == [True, False, True, False, True, False]
+
+
+def test_busy_end_ignores_time_spent_waiting_to_retake_the_gil():
+    # Thread 0 computed for 100 ms but could only read the clock after thread 1's
+    # whole 100 ms call: its raw end says 200 ms, its CPU time says 100 ms.
+    threads = pd.DataFrame({"start_ns": [0, 100_000_000], "end_ns": [200_000_000, 200_000_000], "cpu_s": [0.1, 0.1]})
+    busy = stats.busy_end_ns(threads)
+    assert list(busy) == [100_000_000, 200_000_000]
+    intervals = list(zip(threads["start_ns"], busy, strict=True))
+    assert stats.overlap_fraction(intervals, 200_000_000) == 0.0
