@@ -13,6 +13,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/groups.smk"
 include: "workflow/rules/safety.smk"
+include: "workflow/rules/report.smk"
 
 
 # Run on the submitting host under a cluster executor (profiles/slurm, cluster-generic):
@@ -21,6 +22,7 @@ localrules:
     all,
     aggregate,
     cycles,
+    report,
 
 
 rule all:
@@ -30,3 +32,5 @@ rule all:
         rules.cycles.output,
         trial_group_files(),
         ["results/safety.csv"] if config["safety_experiment"] else [],
+        rules.report.output.html,
+        rules.report.output.summary,

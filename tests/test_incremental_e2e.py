@@ -34,13 +34,13 @@ def test_adding_an_n_value_runs_only_the_new_trials(tiny_run):
     workdir, first = tiny_run
     assert first.returncode == 0
     counts = dry_run(workdir, "n_values=[2000000,3000000]", "repetitions=2")
-    assert counts == {"aggregate": 1, "all": 1, "cycles": 1, "trial": CELLS * 2}
+    assert counts == {"aggregate": 1, "all": 1, "cycles": 1, "report": 1, "trial": CELLS * 2}
 
 
 def test_raising_repetitions_runs_only_the_new_repetition(tiny_run):
     workdir, _ = tiny_run
     counts = dry_run(workdir, "n_values=[2000000]", "repetitions=3")
-    assert counts == {"aggregate": 1, "all": 1, "cycles": 1, "trial": CELLS}
+    assert counts == {"aggregate": 1, "all": 1, "cycles": 1, "report": 1, "trial": CELLS}
 
 
 @pytest.mark.parametrize("option", ["allow_partial=true", "trial_time_limit_s=30"])
@@ -49,7 +49,7 @@ def test_aggregation_and_limit_options_rerun_no_trial(tiny_run, option):
     assert dry_run(workdir, *TINY) == {}  # the unchanged grid: nothing to do
     counts = dry_run(workdir, *TINY, option)
     assert counts.get("trial", 0) == 0 and counts.get("build", 0) == 0
-    assert counts["aggregate"] == 1
+    assert counts["aggregate"] == 1 and counts["report"] == 1
 
 
 @pytest.mark.parametrize(
@@ -64,5 +64,5 @@ def test_changing_a_kernel_source_rebuilds_that_backend_and_reruns_its_trials(ti
     path.write_text(path.read_text() + "\n# an edit\n")
     text = []
     counts = dry_run(copy, *TINY, text=text)
-    assert counts == {"aggregate": 1, "all": 1, "build": 1, "cycles": 1, "trial": len(SCENARIOS) * 2}
+    assert counts == {"aggregate": 1, "all": 1, "build": 1, "cycles": 1, "report": 1, "trial": len(SCENARIOS) * 2}
     assert f"output: results/build/{backend}/manifest.json" in text[0]

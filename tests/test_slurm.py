@@ -158,7 +158,7 @@ def test_only_builds_and_trials_were_submitted_aggregation_stayed_local(profile_
     assert profile_run.result.returncode == 0, profile_run.output()
     # One Slurm job per backend build and per trial, plus the safety experiment (on by
     # default) and the clock calibration (build_calibration, calibrate: on a compute node);
-    # `aggregate`, `cycles` and `all` are localrules.
+    # `aggregate`, `cycles`, `report` and `all` are localrules.
     assert len(profile_run.new_jobs) == len(BACKENDS) + len(BACKENDS) * len(SCENARIOS) + 1 + 2, profile_run.new_jobs
     assert all(r["JobState"] == "COMPLETED" for r in profile_run.new_jobs.values())
     for backend in BACKENDS:

@@ -1,0 +1,47 @@
+"""The report stage of the real tiny end-to-end run, and `snakemake --report`."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from tests.conftest import TINY_CONFIG, snakemake
+
+pytestmark = pytest.mark.slow
+
+FIGURES = ["wall", "timeline", "ratio_heatmap", "scaling", "distribution", "cpu_vs_wall"]
+
+
+def test_report_embeds_every_figure_and_needs_no_other_file(tiny_run):
+    workdir, result = tiny_run
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = workdir / "results"
+    html = (results / "report.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == len(FIGURES)
+    assert not re.search(r'(src|href)="(?!data:)', html)
+    for name in FIGURES:
+        assert (results / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "## Claims" in (results / "report.md").read_text(encoding="utf-8")
+
+
+def test_summary_and_claims_cover_the_grid(tiny_run):
+    workdir, _ = tiny_run
+    summary = pd.read_csv(workdir / "results" / "summary.csv")
+    assert len(summary) == 2 * 6
+    assert (summary["count"] + summary["incorrect"] == 2).all()
+    claims = pd.read_csv(workdir / "results" / "claims.csv")
+    assert set(claims["claim"]) == {1, 2, 3, 4, 5, 6}
+    # safety_experiment defaults to false: claim 6 is reported, not judged.
+    assert (claims.loc[claims["claim"] == 6, "verdict"] == "not tested").all()
+
+
+def test_snakemake_report_collects_the_figures(tiny_run, tmp_path):
+    workdir, _ = tiny_run
+    target = tmp_path / "snakemake-report.html"
+    result = snakemake(workdir, "--report", str(target), "--config", *TINY_CONFIG)
+    assert result.returncode == 0, result.stderr[-4000:]
+    text = target.read_text(encoding="utf-8")
+    for name in FIGURES:
+        assert f"{name}.png" in text

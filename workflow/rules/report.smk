@@ -1,0 +1,47 @@
+report: "../report/workflow.rst"
+
+
+rule report:
+    # Statistics, the blog's claims re-judged, figures and the self-contained HTML.
+    # results/safety.csv (claim 6) is an input only when safety_experiment is true.
+    input:
+        timings=rules.aggregate.output.timings,
+        threads=rules.aggregate.output.threads,
+        environment=rules.aggregate.output.environment,
+        missing=rules.aggregate.output.missing,
+        safety=["results/safety.csv"] if config.get("safety_experiment", False) else [],
+    output:
+        summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),
+        claims=report("results/claims.csv", caption="../report/claims.rst", category="Tables"),
+        markdown="results/report.md",
+        html="results/report.html",
+        wall=report("results/figures/wall.png", caption="../report/wall.rst", category="Figures"),
+        timeline=report(
+            "results/figures/timeline.png",
+            caption="../report/timeline.rst",
+            category="Figures",
+        ),
+        ratio_heatmap=report(
+            "results/figures/ratio_heatmap.png",
+            caption="../report/ratio_heatmap.rst",
+            category="Figures",
+        ),
+        scaling=report(
+            "results/figures/scaling.png", caption="../report/scaling.rst", category="Figures"
+        ),
+        distribution=report(
+            "results/figures/distribution.png",
+            caption="../report/distribution.rst",
+            category="Figures",
+        ),
+        cpu_vs_wall=report(
+            "results/figures/cpu_vs_wall.png",
+            caption="../report/cpu_vs_wall.rst",
+            category="Figures",
+        ),
+    log:
+        "results/logs/report.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/report.py"

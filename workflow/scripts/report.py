@@ -1,0 +1,27 @@
+"""Write the statistical report: summary, claims, figures, Markdown and HTML."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
+
+from rtg import figures, report  # noqa: E402
+from rtg.joblog import logged  # noqa: E402
+
+
+def main(sm) -> None:
+    with logged(sm.log[0]):
+        safety = sm.input.safety[0] if sm.input.safety else None
+        report.write(
+            timings_csv=Path(sm.input.timings),
+            threads_csv=Path(sm.input.threads),
+            environment_json=Path(sm.input.environment),
+            out={name: Path(sm.output[name]) for name in ("summary", "claims", "markdown", "html")},
+            figure_paths={name: Path(sm.output[name]) for name in figures.FIGURES},
+            safety_csv=Path(safety) if safety else None,
+            missing_csv=Path(sm.input.missing),
+        )
+        print(f"report written to {sm.output.html}")
+
+
+main(snakemake)  # noqa: F821
