@@ -286,11 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         out += [markdown_table(headers, rows), ""]
         means = {b: statistics.mean(v) for b, v in per_backend.items()}
         means_cpu = {b: statistics.mean(v) for b, v in per_backend_cpu.items()}
-        summary = [[b, len(v), means[b], min(v), max(v), means_cpu[b]] for b, v in per_backend.items()]
-        summary.append(
-            ["mean of backends", "", statistics.mean(means.values()), "", "", statistics.mean(means_cpu.values())]
-        )
-        headers = ["backend", "measurements", "mean wall s/trial", "min", "max", "mean CPU s/trial"]
+        gaps = {b: statistics.median(v) for b, v in per_backend_gap.items()}
+        summary = [[b, len(v), means[b], min(v), max(v), means_cpu[b], gaps[b]] for b, v in per_backend.items()]
+        mean_row = ["mean of backends", "", statistics.mean(means.values()), "", ""]
+        summary.append([*mean_row, statistics.mean(means_cpu.values()), statistics.mean(gaps.values())])
+        headers = ["backend", "measurements", "mean wall s/trial", "min", "max", "mean CPU s/trial", "median gap s"]
         out += [markdown_table(headers, summary), ""]
 
         if not args.skip_dry_run:
