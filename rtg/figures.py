@@ -463,9 +463,31 @@ def fig_cpu_vs_wall(valid: pd.DataFrame) -> Figure:
     return fig
 
 
+def fold_axes(frames: list[pd.DataFrame], varying: list[str]) -> list[pd.DataFrame]:
+    """Fold optional axes (executor, interpreter, ...) into the backend label.
+
+    The figures facet by backend and colour by scenario; an extra axis with
+    several values becomes part of the facet ("cython · processes"), so no
+    two cells ever share one (backend, scenario, n) position. Axes with a
+    single value are dropped (they are stated in the environment section).
+    """
+    folded = []
+    for frame in frames:
+        frame = frame.copy()
+        present = [c for c in varying if c in frame.columns]
+        if present:
+            labels = frame[present].astype(str).agg(" · ".join, axis=1)
+            frame["backend"] = frame["backend"].astype(str) + " · " + labels
+        extra = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in frame.columns]
+        folded.append(frame.drop(columns=extra))
+    return folded
+
+
 def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
     """All figures by name (keys of :data:`FIGURES`), from correct trials only."""
     metrics = stats.valid_trials(stats.trial_metrics(timings, threads))
+    varying = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in metrics.columns and metrics[c].nunique() > 1]
+    metrics, threads, summary = fold_axes([metrics, threads, summary], varying)
     return {
         "wall": fig_wall(metrics, summary),
         "timeline": fig_timeline(metrics, threads),

@@ -80,3 +80,21 @@ def test_small_and_odd_grids_still_draw_every_figure(grid):
     for fig in made.values():
         assert fig._suptitle.get_text()
         figures.plt.close(fig)
+
+
+def test_an_extra_axis_becomes_part_of_the_backend_facet():
+    import pandas as pd
+
+    parts = []
+    for executor, seed in (("threads", 1), ("processes", 2)):
+        timings, threads = simulate(repetitions=2, seed=seed, extra_columns={"executor": executor})
+        parts.append((timings, threads.assign(executor=executor)))
+    timings = pd.concat([p[0] for p in parts], ignore_index=True)
+    threads = pd.concat([p[1] for p in parts], ignore_index=True)
+    summary = stats.summarize(timings, threads)
+    made = figures.make_all(timings, threads, summary)
+    assert list(made) == list(figures.FIGURES)
+    labels = {ax.get_title() for ax in made["wall"].axes}
+    assert any("cython · processes" in label for label in labels), labels
+    for fig in made.values():
+        figures.plt.close(fig)
