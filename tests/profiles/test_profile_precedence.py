@@ -9,6 +9,7 @@ key both set. So the cluster profiles never set a key profiles/default sets
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,12 +33,32 @@ def test_cluster_profiles_set_no_key_the_default_profile_would_override(name):
         assert default[key] == cluster[key], f"profiles/default overrides {key!r} of profiles/{name}"
 
 
+def timing_rules() -> set[str]:
+    """Rules that take a timing_slot, read from the workflow (variants inherit it)."""
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "workflow" / "rules").glob("*.smk")]
+    rules = set()
+    for block in (b for text in texts for b in re.split(r"\n(?=\S)", text)):
+        named = re.match(r"rule (\w+):", block)
+        if named and "timing_slot=" in block:
+            rules.add(named.group(1))
+    text = "\n".join(texts)
+    for base, variant in re.findall(r"use rule (\w+) as (\w+)", text):
+        if base in rules:
+            rules.add(variant)
+    return rules
+
+
+def test_the_workflow_has_the_timing_rules_this_file_expects():
+    assert {"trial", "build", "trial_variant", "build_variant"} <= timing_rules()
+
+
 @pytest.mark.parametrize("name", CLUSTER_PROFILES)
 def test_cluster_profiles_let_slurm_keep_trials_apart(name):
     cluster = profile(name)
     assert "resources" not in cluster  # would be overridden by profiles/default anyway
+    for rule in timing_rules():
+        assert cluster["set-resources"][rule]["timing_slot"] == 0, rule
     for rule in ("trial", "build"):
-        assert cluster["set-resources"][rule]["timing_slot"] == 0
         assert cluster["set-resources"][rule]["mem_mb"] > 0
     assert cluster["set-resources"]["build"]["runtime"] > 0
     trial = cluster["set-resources"]["trial"]
