@@ -192,17 +192,44 @@ def missing(missing_trials: pd.DataFrame | None) -> list[dict]:
     return rows
 
 
+def slow_kernels(cycles: pd.DataFrame | None) -> list[dict]:
+    """Native kernels above the cycles/iteration limit (rtg.calibration.flag_slow).
+
+    A compiled loop of one dependent add per iteration runs at 1.00 cycle per
+    iteration; above 1.10 the comparison is about code generation (alignment,
+    flags), not the GIL.
+    """
+    if cycles is None or cycles.empty or "flagged" not in cycles.columns:
+        return []
+    rows = []
+    for _, row in cycles[stats.truthy(cycles["flagged"])].iterrows():
+        judged = row["cycles_per_iteration_cpu"]
+        judged = row["cycles_per_iteration"] if pd.isna(judged) else judged
+        rows.append(
+            {
+                "severity": WARNING,
+                "kind": "slow kernel",
+                "cell": f"{row['backend']} / {row['scenario']} / n={int(row['n']):,}",
+                "message": f"{judged:.2f} cycles per loop iteration (> 1.10, the hardware limit is 1.00): "
+                "the loop is not at the hardware limit; check the build flags and loop alignment.",
+            }
+        )
+    return rows
+
+
 def flags(
     timings: pd.DataFrame,
     metrics: pd.DataFrame,
     summary: pd.DataFrame,
     cflags: list[str] | None = None,
     missing_trials: pd.DataFrame | None = None,
+    cycles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All flags, warnings first."""
     rows = (
         incorrect(timings)
         + missing(missing_trials)
+        + slow_kernels(cycles)
         + mode_mismatch(summary, cflags)
         + interference_flags(stats.valid_trials(metrics))
         + noisy_cells(summary)

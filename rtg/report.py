@@ -384,6 +384,8 @@ def environment_rows(
         if k in meta
     ]
     machine += [(f"package {k}", str(v)) for k, v in sorted((meta.get("packages") or {}).items())]
+    if timings is not None and len(timings) and "host" in timings.columns:
+        machine += where_trials_ran(timings)
     sections = {"Machine and Python": machine}
     for backend, manifest in sorted((environment.get("manifests") or {}).items()):
         sections[f"Build: {backend}"] = flatten(manifest)
@@ -426,6 +428,53 @@ def load_safety(path: str | Path | None) -> pd.DataFrame | None:
     return pd.read_csv(path)
 
 
+def cycles_display(cycles: pd.DataFrame | None) -> pd.DataFrame:
+    """Cycles per loop iteration per single-thread grid point, for the report."""
+    columns = ["backend", "scenario", "n", "trials", "ns/iteration", "cycles/iteration", "by CPU time", "flagged"]
+    if cycles is None or cycles.empty:
+        return pd.DataFrame(columns=columns)
+    extra = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in cycles.columns and cycles[c].nunique() > 1]
+    out = pd.DataFrame(
+        {
+            "backend": cycles["backend"],
+            **{c: cycles[c] for c in extra},
+            "scenario": cycles["scenario"],
+            "n": cycles["n"].map(lambda v: f"{int(v):,}"),
+            "trials": cycles["trials"],
+            "ns/iteration": cycles["ns_per_iteration"].map(lambda v: f"{v:.3f}"),
+            "cycles/iteration": cycles["cycles_per_iteration"].map(lambda v: f"{v:.2f}"),
+            "by CPU time": cycles["cycles_per_iteration_cpu"].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}"),
+            "flagged": stats.truthy(cycles["flagged"]).map({True: "> 1.10", False: ""}),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def where_trials_ran(timings: pd.DataFrame) -> list[tuple[str, str]]:
+    """Host (and Slurm node and job count, when submitted through Slurm) of every trial."""
+    rows = []
+    node = timings["slurm_node"] if "slurm_node" in timings.columns else pd.Series([None] * len(timings))
+    jobs = timings["slurm_job_id"] if "slurm_job_id" in timings.columns else pd.Series([None] * len(timings))
+    frame = pd.DataFrame({"host": timings["host"].values, "node": node.values, "job": jobs.values})
+    for host, group in frame.groupby("host", sort=True):
+        under_slurm = group["job"].notna()
+        text = f"{len(group)} trials"
+        if under_slurm.any():
+            nodes = ", ".join(sorted(group.loc[under_slurm, "node"].dropna().astype(str).unique()))
+            text += f"; {int(under_slurm.sum())} under Slurm ({group['job'].nunique()} jobs, node {nodes})"
+        else:
+            text += ", run locally (not under Slurm)"
+        rows.append((f"trials on {host}", text))
+    return rows
+
+
+def load_cycles(path: str | Path | None) -> pd.DataFrame | None:
+    """The cycles/iteration table (rule cycles), or None when it is absent."""
+    if not path or not Path(path).exists():
+        return None
+    return pd.read_csv(path)
+
+
 def build(
     timings: pd.DataFrame,
     threads: pd.DataFrame,
@@ -433,6 +482,7 @@ def build(
     safety: pd.DataFrame | None = None,
     seed: int = 0,
     missing_trials: pd.DataFrame | None = None,
+    cycles: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """All tables of the report (DataFrames) and the figures (matplotlib Figures)."""
     summary = stats.summarize(timings, threads, seed=seed)
@@ -442,8 +492,9 @@ def build(
     disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
     claims_table = claims.judge(timings, safety, seed=seed, disturbed=disturbed)
     cflags = (environment.get("config") or {}).get("cython_cflags")
-    flags = anomalies.flags(timings, metrics, summary, cflags, missing_trials)
+    flags = anomalies.flags(timings, metrics, summary, cflags, missing_trials, cycles)
     return {
+        "cycles": cycles_display(cycles),
         "summary": summary,
         "claims": claims_table,
         "flags": flags,
@@ -482,6 +533,7 @@ def context(
         ],
         "summary": summary_display(parts["summary"]).to_dict("split"),
         "order_tests": order_tests_display(parts["order_tests"]).to_dict("split"),
+        "cycles": parts["cycles"].to_dict("split"),
         "environment": environment_rows(environment, timings),
         "trials": len(timings),
     }
@@ -511,6 +563,9 @@ def render_markdown(ctx: Mapping[str, Any], parts: Mapping[str, Any]) -> str:
         "## Start order",
         "",
         markdown_table(order_tests_display(parts["order_tests"])),
+        "## Cycles per loop iteration",
+        "",
+        markdown_table(parts["cycles"]) if len(parts["cycles"]) else "Not measured (no calibration).",
         "## Summary per cell",
         "",
         markdown_table(summary_display(parts["summary"])),
@@ -531,13 +586,22 @@ def write(
     safety_csv: Path | None = None,
     seed: int = 0,
     missing_csv: Path | None = None,
+    cycles_csv: Path | None = None,
 ) -> None:
     """Read the pipeline's tables and write every report output."""
     timings = pd.read_csv(timings_csv)
     threads = pd.read_csv(threads_csv)
     environment = json.loads(Path(environment_json).read_text())
     missing_trials = pd.read_csv(missing_csv) if missing_csv and Path(missing_csv).exists() else None
-    parts = build(timings, threads, environment, load_safety(safety_csv), seed=seed, missing_trials=missing_trials)
+    parts = build(
+        timings,
+        threads,
+        environment,
+        load_safety(safety_csv),
+        seed=seed,
+        missing_trials=missing_trials,
+        cycles=load_cycles(cycles_csv),
+    )
     for name, path in figure_paths.items():
         figures.save(parts["figures"][name], path)
     parts["summary"].to_csv(out["summary"], index=False)

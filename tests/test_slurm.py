@@ -233,3 +233,10 @@ def test_down_on_a_folder_that_never_ran_is_a_harmless_no_op(tmp_path):
     for _ in range(2):
         down = _script(tmp_path / "never", "down")
         assert down.returncode == 0, down.stderr
+
+
+def test_the_report_says_where_the_trials_ran(profile_run):
+    assert profile_run.result.returncode == 0, profile_run.output()
+    html = (profile_run.workdir / "results" / "report.html").read_text(encoding="utf-8")
+    trials = len(BACKENDS) * len(SCENARIOS)
+    assert f"{trials} under Slurm ({trials} jobs, node " in html

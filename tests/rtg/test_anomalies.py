@@ -97,3 +97,22 @@ def test_missing_trials_are_flagged_per_cell_with_the_reason():
     row = table[table["kind"] == "missing trials"].iloc[0]
     assert row["cell"] == "numba / gil / n=100,000,000"
     assert row["message"] == "rep 4, 6 missing (never imputed): TIME LIMIT EXCEEDED"
+
+
+def test_slow_native_kernels_are_flagged_from_the_cycles_table():
+    cycles = pd.DataFrame(
+        {
+            "backend": ["cython", "cython", "python"],
+            "scenario": ["gil", "nogil", "gil"],
+            "n": [10**9, 10**9, 10**7],
+            "cycles_per_iteration": [1.01, 2.12, 150.0],
+            "cycles_per_iteration_cpu": [1.0, 2.1, float("nan")],
+            "flagged": [False, True, False],
+        }
+    )
+    rows = anomalies.slow_kernels(cycles)
+    assert len(rows) == 1
+    assert rows[0]["kind"] == "slow kernel"
+    assert rows[0]["cell"] == "cython / nogil / n=1,000,000,000"
+    assert "2.10 cycles" in rows[0]["message"]
+    assert anomalies.slow_kernels(None) == []

@@ -193,3 +193,47 @@ def test_small_and_odd_grids_still_give_a_whole_report(tmp_path, grid):
     html = out["html"].read_text(encoding="utf-8")
     assert len(re.findall(r'<img src="data:image/png;base64,', html)) == len(figures.FIGURES)
     assert len(pd.read_csv(out["claims"])) >= 6
+
+
+def test_where_trials_ran_tells_local_from_slurm():
+    import pandas as pd
+
+    from rtg.report import where_trials_ran
+
+    local = pd.DataFrame({"host": ["a", "a"], "slurm_job_id": [None, None], "slurm_node": [None, None]})
+    assert where_trials_ran(local) == [("trials on a", "2 trials, run locally (not under Slurm)")]
+    cluster = pd.DataFrame({"host": ["n1", "n1", "n2"], "slurm_job_id": [11, 12, 13], "slurm_node": ["n1", "n1", "n2"]})
+    rows = dict(where_trials_ran(cluster))
+    assert rows["trials on n1"] == "2 trials; 2 under Slurm (2 jobs, node n1)"
+    assert rows["trials on n2"] == "1 trials; 1 under Slurm (1 jobs, node n2)"
+
+
+def test_cycles_table_is_shown_with_its_flag():
+    import pandas as pd
+
+    from rtg.report import cycles_display
+
+    cycles = pd.DataFrame(
+        {
+            "backend": ["numba"],
+            "scenario": ["gil"],
+            "n": [10**9],
+            "trials": [5],
+            "ns_per_iteration": [0.243],
+            "cycles_per_iteration": [1.02],
+            "cycles_per_iteration_cpu": [1.01],
+            "flagged": [False],
+        }
+    )
+    shown = cycles_display(cycles)
+    assert shown.iloc[0].to_dict() == {
+        "backend": "numba",
+        "scenario": "gil",
+        "n": "1,000,000,000",
+        "trials": 5,
+        "ns/iteration": "0.243",
+        "cycles/iteration": "1.02",
+        "by CPU time": "1.01",
+        "flagged": "",
+    }
+    assert cycles_display(None).empty

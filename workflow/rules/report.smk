@@ -9,6 +9,7 @@ rule report:
         threads=rules.aggregate.output.threads,
         environment=rules.aggregate.output.environment,
         missing=rules.aggregate.output.missing,
+        cycles=rules.cycles.output.cycles,
         safety=["results/safety.csv"] if config.get("safety_experiment", False) else [],
     output:
         summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),

@@ -20,6 +20,7 @@ def main(sm) -> None:
             figure_paths={name: Path(sm.output[name]) for name in figures.FIGURES},
             safety_csv=Path(safety) if safety else None,
             missing_csv=Path(sm.input.missing),
+            cycles_csv=Path(sm.input.cycles),
         )
         print(f"report written to {sm.output.html}")
 
