@@ -208,10 +208,33 @@ def png_data_uri(path: Path) -> str:
 # --------------------------------------------------------------------------
 
 
+#: Backends whose ``nogil`` token releases nothing (pure Python): a control, not part of the answer.
+NON_RELEASING = frozenset({"python"})
+
+
+def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells the three-sentence answer speaks of: the blog's setting.
+
+    Threads (not processes, whose start-up dominates) and backends that can
+    release the GIL; everything else stays in the tables and figures.
+    """
+    if table is None or not len(table):
+        return table
+    if "executor" in table.columns:
+        table = table[table["executor"] == claims.CLAIM_EXECUTOR]
+    if "backend" in table.columns:
+        table = table[~table["backend"].isin(NON_RELEASING)]
+    return table
+
+
 def _per_backend(summary: pd.DataFrame, scenario: str) -> list[tuple[str, pd.Series]]:
     top = figures.largest_n(summary)
     hit = top[(top["scenario"] == scenario) & top["ratio"].notna()]
-    return [(r["backend"], r) for _, r in hit.sort_values("backend").iterrows()]
+    several = "interpreter" in hit.columns and hit["interpreter"].nunique() > 1
+    return [
+        (f"{r['backend']} ({r['interpreter']})" if several else r["backend"], r)
+        for _, r in hit.sort_values("backend").iterrows()
+    ]
 
 
 def fmt_ratio_short(value: float, low: float = math.nan, high: float = math.nan) -> str:
@@ -257,6 +280,7 @@ def answer(
     machine: str,
 ) -> list[str]:
     """Three sentences: did releasing the GIL buy parallelism, does order matter, how did the claims fare."""
+    summary, order_tests = answer_scope(summary), answer_scope(order_tests)
     parallel = _per_backend(summary, "nogil+gil")
     serial = _per_backend(summary, "gil+gil")
     serial_by_backend = dict(serial)

@@ -87,6 +87,29 @@ def test_answer_is_three_sentences_with_cis():
     assert re.search(r"Cython 1\.0\d× \[\d\.\d\d–\d\.\d\d\]", sentences[0])
 
 
+def test_answer_speaks_of_threads_and_releasing_backends_only():
+    # A processes executor (start-up dominated) and the pure-Python control must not
+    # blur the answer: it reports the blog's setting, the rest stays in the tables.
+    parts_in = []
+    for executor, seed in (("threads", 1), ("processes", 2)):
+        t, h = simulate(
+            backends=("cython", "python"),
+            repetitions=5,
+            seed=seed,
+            ns_per_iter={"python": 30.0},
+            extra_columns={"executor": executor},
+        )
+        parts_in.append((t, h.assign(executor=executor)))
+    timings = pd.concat([p[0] for p in parts_in], ignore_index=True)
+    threads = pd.concat([p[1] for p in parts_in], ignore_index=True)
+    parts = report.build(timings, threads, ENVIRONMENT)
+    for fig in parts["figures"].values():
+        figures.plt.close(fig)
+    sentences = report.answer(parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], "a machine")
+    assert sentences[0].count("Cython ") == 2  # nogil+gil and gil+gil, threads only
+    assert "Python " not in sentences[0]
+
+
 def test_markdown_and_csv_outputs(written):
     out, _ = written
     md = out["markdown"].read_text(encoding="utf-8")
