@@ -7,8 +7,10 @@ config value can be interpreted by a shell.
 from __future__ import annotations
 
 import hashlib
+import platform
 import shlex
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -38,3 +40,20 @@ def compile_shared(sources: list[Path], output: Path, cflags: list[str], extra: 
     command = [*cc, *cflags, "-shared", "-fPIC", *extra, *map(str, sources), "-o", str(output)]
     subprocess.run(command, check=True, capture_output=True, text=True)
     return command
+
+
+def compiled_manifest(backend: str, source: Path, output: Path, command: list[str], cflags: list[str]) -> dict:
+    """The manifest fields every compiled backend records: toolchain, flags, hashes."""
+    cc = c_compiler()
+    return {
+        "backend": backend,
+        "compiler": " ".join(cc),
+        "compiler_version": compiler_version(cc),
+        "cflags": list(cflags),
+        "command": command,
+        "python_version": platform.python_version(),
+        "python_executable": sys.executable,
+        "source_sha256": sha256_of(source),
+        "artifact": output.name,
+        "artifact_sha256": sha256_of(output),
+    }

@@ -11,8 +11,6 @@ README: loop alignment matters as much here as there).
 from __future__ import annotations
 
 import ctypes
-import platform
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,18 +31,8 @@ def build(build_dir: Path, cflags: list[str]) -> dict:
     build_dir.mkdir(parents=True, exist_ok=True)
     output = build_dir / LIBRARY
     command = _toolchain.compile_shared([SOURCE], output, cflags, [])
-    cc = _toolchain.c_compiler()
     return {
-        "backend": "ctypes",
-        "compiler": " ".join(cc),
-        "compiler_version": _toolchain.compiler_version(cc),
-        "cflags": list(cflags),
-        "command": command,
-        "python_version": platform.python_version(),
-        "python_executable": sys.executable,
-        "source_sha256": _toolchain.sha256_of(SOURCE),
-        "artifact": output.name,
-        "artifact_sha256": _toolchain.sha256_of(output),
+        **_toolchain.compiled_manifest("ctypes", SOURCE, output, command, cflags),
         "loaders": {mode: loader.__name__ for mode, loader in LOADERS.items()},
     }
 

@@ -9,7 +9,6 @@ reason that has nothing to do with the GIL).
 from __future__ import annotations
 
 import importlib
-import platform
 import sys
 import sysconfig
 from collections.abc import Callable
@@ -48,19 +47,9 @@ def compile_extension(build_dir: Path, cflags: list[str], cython_version: str) -
     output = build_dir / f"{MODULE}{sysconfig.get_config_var('EXT_SUFFIX')}"
     includes = ["-I", sysconfig.get_paths()["include"]]
     command = _toolchain.compile_shared([c_file], output, cflags, includes)
-    cc = _toolchain.c_compiler()
     return {
-        "backend": "cython",
+        **_toolchain.compiled_manifest("cython", SOURCE, output, command, cflags),
         "cython_version": cython_version,
-        "compiler": " ".join(cc),
-        "compiler_version": _toolchain.compiler_version(cc),
-        "cflags": list(cflags),
-        "command": command,
-        "python_version": platform.python_version(),
-        "python_executable": sys.executable,
-        "source_sha256": _toolchain.sha256_of(SOURCE),
-        "artifact": output.name,
-        "artifact_sha256": _toolchain.sha256_of(output),
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,15 @@ def snakemake(workdir: Path, *args: str, timeout: float = 600) -> subprocess.Com
     command = [sys.executable, "-m", "snakemake", *args]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def other_python() -> str:
+    """A CPython 3.10+ other than ours (pyenv installs several here); skip the test if none."""
+    mine = platform.python_version()
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.1[0-9]*/bin/python")):
+        if mine not in path:
+            return path
+    pytest.skip("no second CPython 3.10+ on this machine")
 
 
 @pytest.fixture

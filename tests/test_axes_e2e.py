@@ -1,23 +1,13 @@
 """Real snakemake with every backend, both executors, the safety experiment, another interpreter."""
 
-import glob
 import json
-import platform
 
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, snakemake
+from tests.conftest import ROOT, other_python, snakemake
 
 BACKENDS = ["cython", "numba", "ctypes", "python"]
-
-
-def _other_python() -> str:
-    mine = platform.python_version()
-    for path in sorted(glob.glob("/root/.pyenv/versions/3.1[0-9]*/bin/python")):
-        if mine not in path:
-            return path
-    pytest.skip("no second CPython 3.10+ on this machine")
 
 
 @pytest.mark.slow
@@ -56,7 +46,7 @@ def test_every_backend_both_executors_and_safety(project):
 
 @pytest.mark.slow
 def test_trials_under_another_interpreter(project):
-    other = _other_python()
+    other = other_python()
     result = snakemake(
         project,
         "--cores",
@@ -83,7 +73,7 @@ def test_trials_under_another_interpreter(project):
 
 
 def test_interpreter_missing_a_package_is_named_before_any_job():
-    other = _other_python()
+    other = other_python()
     result = snakemake(ROOT, "--dry-run", "--cores", "1", "--config", f"interpreters=[{other}]", "backends=[numba]")
     error = result.stdout + result.stderr
     assert result.returncode != 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import platform
 import sys
 import sysconfig
@@ -12,15 +11,7 @@ import pytest
 from rtg import interpreters
 from rtg.executors import run_processes
 from rtg.reference import fib_mod64
-
-
-def _other_python() -> str:
-    """A CPython 3.10+ other than ours, without the project's packages (pyenv here)."""
-    mine = platform.python_version()
-    for path in sorted(glob.glob("/root/.pyenv/versions/3.1[0-9]*/bin/python")):
-        if mine not in path:
-            return path
-    pytest.skip("no second CPython 3.10+ on this machine")
+from tests.conftest import other_python
 
 
 def test_probe_of_the_running_interpreter():
@@ -32,7 +23,7 @@ def test_probe_of_the_running_interpreter():
 
 
 def test_missing_package_error_names_interpreter_and_package():
-    other = _other_python()
+    other = other_python()
     with pytest.raises(interpreters.InterpreterError) as raised:
         interpreters.require(other, "numba", "run")
     assert other in str(raised.value) and "numba" in str(raised.value)
@@ -46,7 +37,7 @@ def test_unstartable_interpreter_is_named(tmp_path):
 
 def test_build_and_processes_under_another_interpreter(tmp_path):
     """The C library builds for, and runs under, an interpreter without our packages."""
-    other = _other_python()
+    other = other_python()
     manifest = interpreters.build_under(other, "ctypes", tmp_path / "ctypes", ["-O2"])
     version = interpreters.probe(other)["python_version"]
     assert manifest["python_version"] == version
@@ -75,7 +66,7 @@ def test_gil_state_flags_reenabled_gil_on_free_threaded_build(monkeypatch):
 
 def test_cython_builds_for_an_interpreter_without_cython(tmp_path):
     """We translate the .pyx; the other interpreter compiles and imports the extension."""
-    other = _other_python()
+    other = other_python()
     manifest = interpreters.build_under(other, "cython", tmp_path / "cython", ["-O2"])
     assert manifest["python_version"] == interpreters.probe(other)["python_version"]
     assert manifest["translated_by"].startswith("parent")
