@@ -138,25 +138,19 @@ def run_case(case: Case, timeout: float = 300.0) -> dict[str, str | int]:
     }
 
 
+def _ask(python: str, code: str) -> str:
+    """What ``python -c code`` prints (one probe of another interpreter or venv)."""
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def _python_label(python: str) -> str:
-    out = subprocess.run(
-        [python, "-c", "import platform; print(platform.python_version())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return f"CPython {out.stdout.strip()}"
+    return f"CPython {_ask(python, 'import platform; print(platform.python_version())')}"
 
 
 def cython_version(cython_python: str) -> str:
     """The Cython version importable by ``cython_python`` (may be a venv's python)."""
-    out = subprocess.run(
-        [cython_python, "-c", "import Cython; print(Cython.__version__)"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip()
+    return _ask(cython_python, "import Cython; print(Cython.__version__)")
 
 
 def cython_case(workdir: Path, cflags: list[str], cython_python: str = sys.executable) -> Case:
