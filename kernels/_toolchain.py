@@ -15,6 +15,14 @@ import sysconfig
 from pathlib import Path
 
 
+class BuildError(RuntimeError):
+    """A kernel could not be built for a reason the user can fix (source, flags, compiler).
+
+    Its message names what to change; the build job reports it without a
+    Python traceback, which stays reserved for bugs of the pipeline.
+    """
+
+
 def c_compiler() -> list[str]:
     """The compiler CPython was built with (``CC``), as an argument list."""
     return shlex.split(sysconfig.get_config_var("CC") or "cc")
@@ -38,7 +46,19 @@ def compile_shared(sources: list[Path], output: Path, cflags: list[str], extra: 
     """Compile ``sources`` into the shared object ``output``; return the command used."""
     cc = c_compiler()
     command = [*cc, *cflags, "-shared", "-fPIC", *extra, *map(str, sources), "-o", str(output)]
-    subprocess.run(command, check=True, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, check=False, capture_output=True, text=True)
+    except OSError as error:
+        raise BuildError(
+            f"the C compiler {cc[0]!r} that this Python was built with cannot be run: {error}. "
+            f"Install it (on Debian: apt-get install gcc)"
+        ) from None
+    if done.returncode != 0:
+        raise BuildError(
+            f"the C compiler failed to build {output.name} (exit {done.returncode}) with cython_cflags "
+            f"{list(cflags)}: {(done.stderr or done.stdout).strip()[-1500:]}\n"
+            f"Check cython_cflags in config.yaml; the command was: {shlex.join(command)}"
+        )
     return command
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kernels import _toolchain
+from kernels._toolchain import BuildError
 
 SOURCE = Path(__file__).with_name("fib_cython.pyx")
 SOURCES = [SOURCE, Path(__file__), Path(__file__).with_name("_toolchain.py")]
@@ -30,13 +31,20 @@ def translate(build_dir: Path) -> str:
     step (``compile_extension``) is not.
     """
     import Cython
-    from Cython.Build import cythonize
+    from Cython.Compiler.Main import compile as cython_compile
 
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     pyx_copy = build_dir / SOURCE.name
     pyx_copy.write_bytes(SOURCE.read_bytes())
-    cythonize([str(pyx_copy)], quiet=True, force=True, language_level=3)
+    # Cython's own compiler entry point, not ``cythonize``: that one builds
+    # distutils Extension objects, and distutils is gone from Python 3.12 on.
+    result = cython_compile(str(pyx_copy), language_level=3)
+    if result.num_errors or not result.c_file:
+        raise BuildError(
+            f"Cython {Cython.__version__} could not translate {SOURCE.name} "
+            f"({result.num_errors} error(s), shown above): fix the .pyx"
+        )
     return Cython.__version__
 
 
