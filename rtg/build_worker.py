@@ -14,13 +14,20 @@ from pathlib import Path
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import kernels
+    from kernels._toolchain import BuildError
+    from rtg.interpreters import BUILD_ERROR_EXIT, BUILD_ERROR_PREFIX
 
     backend, build_dir, cflags = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
-    if len(sys.argv) > 4:
-        from kernels import cython_backend
+    try:
+        if len(sys.argv) > 4:
+            from kernels import cython_backend
 
-        manifest = cython_backend.compile_extension(build_dir, cflags, sys.argv[4])
-        manifest["translated_by"] = "parent interpreter (Cython missing here)"
-    else:
-        manifest = kernels.load(backend).build(build_dir, cflags)
+            manifest = cython_backend.compile_extension(build_dir, cflags, sys.argv[4])
+            manifest["translated_by"] = "parent interpreter (Cython missing here)"
+        else:
+            manifest = kernels.load(backend).build(build_dir, cflags)
+    except BuildError as error:  # the user's to fix: one message, the parent raises it again
+        sys.stderr.flush()
+        print(f"{BUILD_ERROR_PREFIX}{error}", file=sys.stderr)
+        sys.exit(BUILD_ERROR_EXIT)
     print(json.dumps(manifest))

@@ -1,5 +1,8 @@
 """Route a script job's messages and its traceback to the rule's ``log:`` file.
 
+A user error (``rtg.errors``) is written as one ``Error:`` message instead,
+and the job exits with status 1 without a traceback.
+
 Snakemake does not redirect ``script:`` jobs itself; without this a failed
 trial would leave its reason only in the scheduler's terminal.
 """
@@ -13,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from rtg.errors import is_user_error
+
 
 @contextlib.contextmanager
 def logged(path: str | Path) -> Iterator[TextIO]:
@@ -24,6 +29,11 @@ def logged(path: str | Path) -> Iterator[TextIO]:
             try:
                 yield log
             except BaseException as exc:
+                if is_user_error(exc):
+                    # The user's to fix: the message says what, a traceback would only bury it.
+                    print(f"Error: {exc}", file=log)
+                    print(f"Error: {exc} (log: {path})", file=sys.__stderr__)
+                    raise SystemExit(1) from None
                 traceback.print_exc(file=log)
                 # One clear line for the scheduler's terminal as well.
                 print(f"{type(exc).__name__}: {exc} (log: {path})", file=sys.__stderr__)

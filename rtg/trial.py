@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rtg import executors, interpreters, metadata
+from rtg.errors import UserError
 from rtg.reference import fib_mod64
 from rtg.scenarios import Scenario
 
@@ -26,7 +27,7 @@ SCHEMA_VERSION = 1
 WARMUP_N = 1_000
 
 
-class IncorrectResult(RuntimeError):
+class IncorrectResult(UserError):
     """A kernel returned a value that differs from the reference."""
 
 
@@ -226,7 +227,9 @@ def check(result: dict) -> None:
     details = ", ".join(f"thread {r['index']} ({r['token']}) returned {r['value']}" for r in wrong)
     raise IncorrectResult(
         f"{result['backend']} {result['scenario']} n={result['n']} rep={result['rep']}: "
-        f"expected F(n) mod 2^64 = {result['expected']}, but {details}"
+        f"expected F(n) mod 2^64 = {result['expected']}, but {details}. The kernel computes a wrong "
+        f"value: check its source under kernels/ and the flags in cython_cflags (e.g. no -ffast-math); "
+        f"the whole record is in this trial's log"
     )
 
 
