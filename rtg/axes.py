@@ -36,19 +36,23 @@ def resolve(paths: Sequence[str], backends: Sequence[str], running: str = sys.ex
     missing package stops the workflow before any job, naming the interpreter.
     """
     resolved: dict[str, dict] = {}
+    # Every module a backend needs, but Cython: the running Python translates the .pyx if it is missing.
+    modules = sorted(
+        {
+            module
+            for backend in backends
+            for phase in ("build", "run")
+            for module in interpreters.REQUIRES.get(backend, {}).get(phase, [])
+            if module != "Cython"
+        }
+    )
     for path in paths or [running]:
-        needs: dict[str, list[str]] = {}  # module -> backends that need it
-        for backend in backends:
-            phases = ["run"] if backend == "cython" else ["run", "build"]  # Cython: translated here if missing
-            for phase in phases:
-                for module in interpreters.REQUIRES.get(backend, {}).get(phase, []):
-                    needs.setdefault(module, []).append(backend)
-        info = interpreters.probe(path, sorted(needs))
-        if info["missing"]:
-            wanted = "; ".join(f"{m} (for {', '.join(sorted(set(needs[m])))})" for m in info["missing"])
+        info = interpreters.probe(path, modules)
+        missing = interpreters.lacks(info, backends)
+        if missing:
             raise interpreters.InterpreterError(
-                f"interpreter {path} (Python {info['python_version']}) lacks {wanted}: install it there "
-                f"(e.g. {path} -m pip install -r envs/requirements.txt), or remove the backend from "
+                f"interpreter {path} (Python {info['python_version']}) lacks {'; '.join(missing)}: install it "
+                f"there (e.g. {path} -m pip install -r envs/requirements.txt), or remove the backend from "
                 f"'backends' or the interpreter from 'interpreters'"
             )
         label = interpreters.label(info)

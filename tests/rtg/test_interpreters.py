@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import platform
 import sys
 import sysconfig
@@ -33,6 +34,61 @@ def test_unstartable_interpreter_is_named(tmp_path):
     missing = str(tmp_path / "python9")
     with pytest.raises(interpreters.InterpreterError, match="python9"):
         interpreters.probe(missing)
+
+
+def test_an_executable_that_is_not_python_is_named_not_a_traceback():
+    with pytest.raises(interpreters.InterpreterError) as raised:
+        interpreters.probe("/usr/bin/true")
+    message = str(raised.value)
+    assert "'/usr/bin/true' does not answer like a Python interpreter" in message
+    assert "'interpreters'" in message
+
+
+def test_an_executable_that_floods_its_output_is_cut_off_and_named():
+    with pytest.raises(interpreters.InterpreterError, match="'/usr/bin/yes' does not answer like a Python"):
+        interpreters.probe("/usr/bin/yes")
+
+
+def test_an_executable_that_never_answers_is_given_up_on(tmp_path, monkeypatch):
+    silent = tmp_path / "silent"
+    silent.write_text("#!/bin/sh\nexec sleep 600\n")
+    silent.chmod(0o755)
+    monkeypatch.setattr(interpreters, "PROBE_TIMEOUT_S", 1)
+    with pytest.raises(interpreters.InterpreterError, match="no answer within 1 s"):
+        interpreters.probe(str(silent))
+
+
+def test_a_path_with_a_nul_byte_is_refused_cleanly():
+    with pytest.raises(interpreters.InterpreterError, match="cannot be started"):
+        interpreters.probe("/usr/bin/python\x00")
+
+
+@pytest.mark.parametrize("version", ["2.7", "3.10"])
+def test_a_python_older_than_the_supported_range_is_named(version):
+    found = sorted(glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python"))
+    if not found:
+        pytest.skip(f"no Python {version} on this machine")
+    with pytest.raises(interpreters.InterpreterError) as raised:
+        interpreters.probe(found[-1])
+    assert f"is Python {version}." in str(raised.value)
+    assert "needs 3.11 or newer" in str(raised.value)
+
+
+def test_lacking_headers_or_a_compiler_is_named_for_the_backends_that_need_them():
+    info = {
+        "missing": ["numba"],
+        "headers_found": False,
+        "headers": "/x/include",
+        "compiler_found": False,
+        "compiler": "gcc-99",
+    }
+    lacking = interpreters.lacks(info, ["cython", "numba", "ctypes", "python"])
+    assert lacking == [
+        "the Python headers (no Python.h in /x/include) (for cython)",
+        "its C compiler 'gcc-99' (for ctypes, cython)",
+        "the package numba (for numba)",
+    ]
+    assert interpreters.lacks({**info, "missing": []}, ["python"]) == []
 
 
 def test_build_and_processes_under_another_interpreter(tmp_path):
