@@ -9,20 +9,27 @@ that names the key, the offending value and what is allowed.
 
 from __future__ import annotations
 
+import decimal
+import math
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-_INT = re.compile(r"^[+-]?\d[\d_]*$")
-#: Keys whose list items must be integers even when given on the command line.
-INTEGER_LIST_KEYS = ("n_values",)
-INTEGER_KEYS = ("repetitions",)
+#: A number in decimal or scientific notation, as users write it: 2000000, 1_000, 1e9, 2.5e8, 0.01.
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d+)?$")
 
 
 class ConfigError(ValueError):
-    """A config value is not allowed; the message is meant for the user."""
+    """A config value is not allowed; the message is meant for the user.
+
+    The message is always one paragraph: any output it quotes (an
+    interpreter's, say) has its line breaks folded into spaces.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))
 
 
 def load_schema(path: Path) -> dict:
@@ -31,32 +38,90 @@ def load_schema(path: Path) -> dict:
 
 
 def _as_int(value: Any) -> Any:
-    """Turn digit strings ("2000000", "1_000") into ints; leave anything else alone."""
-    if isinstance(value, str) and _INT.match(value.strip()):
-        return int(value.strip().replace("_", ""))
+    """A whole number however it is written ("2000000", "1_000", "1e9", 2.5e8, 1e9 as a float) -> int.
+
+    YAML reads ``1e9`` as a string and ``--config`` as a float: both mean a
+    billion. A value that is not a whole number ("1.5e0", 2.5) is left alone
+    for the schema to refuse with the usual message.
+    """
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        try:
+            number = decimal.Decimal(value.strip().replace("_", ""))
+        except decimal.InvalidOperation:
+            return value
+        if number.is_finite() and number == number.to_integral_value() and number.adjusted() < 100:
+            return int(number)
+    return value
+
+
+def _as_number(value: Any) -> Any:
+    """A number written as text ("0.01", "1e-2", "30") -> int or float; anything else unchanged."""
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        whole = _as_int(value)
+        if isinstance(whole, int):
+            return whole
+        number = float(value.strip().replace("_", ""))
+        return number if math.isfinite(number) else value
     return value
 
 
 def _as_list(value: Any) -> Any:
     """``--config backends=cython`` gives a plain string: accept it as a one-item list."""
-    return [value] if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+    return [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
+
+
+def _types(spec: dict) -> set[str]:
+    """The JSON types a schema property allows (``type`` or the branches of ``oneOf``)."""
+    kinds = spec.get("type", [])
+    found = set(kinds if isinstance(kinds, list) else [kinds])
+    for branch in spec.get("oneOf", []):
+        found |= _types(branch)
+    return found
+
+
+def _coerce(value: Any, spec: dict) -> Any:
+    """Turn text into the scalar type ``spec`` asks for, when it reads as one; never guess otherwise."""
+    kinds = _types(spec)
+    if isinstance(value, bool):
+        return value
+    if "integer" in kinds:
+        return _as_int(value)
+    if "number" in kinds:
+        return _as_number(value)
+    if "boolean" in kinds and isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
 
 
 def normalise(config: dict, schema: dict) -> None:
-    """Coerce command-line strings in place to the types the schema asks for."""
+    """Coerce command-line and YAML text in place to the types the schema asks for.
+
+    ``--config`` hands list items and mapping values over as strings, and
+    YAML reads ``1e9`` as a string; a value that does not read as the wanted
+    type is left as it is, for ``problems`` to name.
+    """
     for key, spec in schema.get("properties", {}).items():
         if key not in config:
             continue
-        if spec.get("type") == "array":
-            config[key] = _as_list(config[key])
-        if key in INTEGER_LIST_KEYS and isinstance(config[key], list):
-            config[key] = [_as_int(v) for v in config[key]]
-        if key in INTEGER_KEYS:
-            config[key] = _as_int(config[key])
-        if spec.get("type") == "boolean" and isinstance(config[key], str):
-            lowered = config[key].strip().lower()
-            if lowered in ("true", "false"):
-                config[key] = lowered == "true"
+        value = config[key]
+        if "array" in _types(spec):
+            value = _as_list(value)
+            if isinstance(value, list):
+                value = [_coerce(item, spec.get("items", {})) for item in value]
+        elif "object" in _types(spec):
+            if isinstance(value, dict) and isinstance(spec.get("additionalProperties"), dict):
+                value = {k: _coerce(v, spec["additionalProperties"]) for k, v in value.items()}
+        else:
+            value = _coerce(value, spec)
+        config[key] = value
+
+
+def _shown(value: Any, limit: int = 200) -> str:
+    """``repr`` on one line, cut to ``limit`` characters: a message stays one readable paragraph."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...]"
 
 
 def _describe(schema: dict, key: str) -> str:
@@ -69,8 +134,8 @@ def problems(config: dict, schema: dict) -> list[str]:
 
     allowed_keys = sorted(schema.get("properties", {}))
     messages = []
-    for key in sorted(set(config) - set(allowed_keys)):
-        messages.append(f"Unknown config key '{key}'. Allowed keys: {', '.join(allowed_keys)}.")
+    for key in sorted(set(config) - set(allowed_keys), key=str):
+        messages.append(f"Unknown config key {_shown(key)}. Allowed keys: {', '.join(allowed_keys)}.")
     known = {k: v for k, v in config.items() if k in allowed_keys}
     validator = jsonschema.Draft202012Validator({**schema, "additionalProperties": True})
     for error in sorted(validator.iter_errors(known), key=lambda e: list(map(str, e.absolute_path))):
@@ -78,8 +143,10 @@ def problems(config: dict, schema: dict) -> list[str]:
         if not path:
             continue
         key = str(path[0])
-        where = f"'{key}'" + "".join(f"[{p}]" for p in path[1:])
-        messages.append(f"Invalid config value {where} = {error.instance!r}: {key} must be {_describe(schema, key)}.")
+        where = f"'{key}'" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path[1:])
+        messages.append(
+            f"Invalid config value {where} = {_shown(error.instance)}: {key} must be {_describe(schema, key)}."
+        )
     return messages
 
 

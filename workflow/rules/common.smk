@@ -10,29 +10,18 @@ import kernels
 from kernels import BACKENDS
 from rtg import axes
 from rtg import config as rtg_config
-from rtg import integrity, watchdog
-from rtg.interpreters import InterpreterError
+from rtg import preflight, watchdog
 from rtg.grouping import trial_groups
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
 try:
-    rtg_config.check(config, CONFIG_SCHEMA)
+    # Defaults, types, values, grid size and interpreters, all before any job: one paragraph, no traceback.
+    INTERPRETERS = preflight.run(config, CONFIG_SCHEMA, workflow.basedir)
 except rtg_config.ConfigError as error:
-    # A plain exit prints the one-paragraph message without a traceback.
     sys.exit(f"Config error: {error}")
 validate(config, CONFIG_SCHEMA)
-try:
-    integrity.check_config_paths(config, rtg_config.load_schema(CONFIG_SCHEMA), workflow.basedir)
-except ValueError as error:
-    sys.exit(f"Config error: {error}")
-
-try:
-    # label -> interpreter facts; probed once, before any job, so a missing package is named up front.
-    INTERPRETERS = axes.resolve(config["interpreters"], config["backends"])
-except InterpreterError as error:
-    sys.exit(f"Config error: {error}")
 
 
 wildcard_constraints:

@@ -1,0 +1,93 @@
+"""Every check that must pass before Snakemake plans a single job.
+
+``common.smk`` calls ``run`` once. Whatever the user wrote (config.yaml,
+``--config``, ``--configfile``) either passes, with defaults filled in and
+text turned into numbers, or stops the workflow with one ``Config error:``
+paragraph that names the key and what is allowed. A traceback here is a bug
+of the pipeline, never the user's input.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from rtg import axes, integrity, watchdog
+from rtg import config as rtg_config
+from rtg.interpreters import InterpreterError
+from rtg.nscale import backend_n_values
+
+#: Trials in one run at most: Snakemake plans every job up front (about 1.4 ms each, docs/benchmarks.md),
+#: so a larger grid would sit in planning for minutes; split such a sweep into several runs.
+MAX_TRIALS = 100_000
+#: The largest loop length the kernels take (Numba's int64).
+MAX_N = 2**63 - 1
+
+
+def fill_defaults(config: dict, schema: Mapping) -> None:
+    """Give every absent key its schema default, as Snakemake's ``validate`` does."""
+    for key, spec in schema.get("properties", {}).items():
+        if key not in config and "default" in spec:
+            config[key] = copy.deepcopy(spec["default"])
+
+
+def _check_numbers(config: Mapping) -> None:
+    """Finite factors and limits: YAML's .inf and .nan pass a schema's ``> 0``."""
+    try:
+        watchdog.limit_seconds(config["trial_time_limit_s"], 1, 1)
+    except ValueError as error:
+        raise rtg_config.ConfigError(f"Invalid config value 'trial_time_limit_s': {error}.") from None
+    for backend, scale in (config.get("n_scale") or {}).items():
+        if not math.isfinite(scale):
+            raise rtg_config.ConfigError(
+                f"Invalid config value 'n_scale'[{backend!r}] = {scale!r}: n_scale must be a finite factor > 0."
+            )
+        for n in config["n_values"]:
+            if float(n) * scale > MAX_N:
+                raise rtg_config.ConfigError(
+                    f"Invalid config value 'n_scale'[{backend!r}] = {scale!r}: it makes n = {n} into "
+                    f"{float(n) * scale:.3g} for {backend}, above the largest loop length 2^63 - 1; "
+                    f"lower the factor or n_values."
+                )
+
+
+def trial_count(config: Mapping, interpreters: int) -> int:
+    """Trials in the grid, counted without listing them."""
+    per_backend = sum(len(backend_n_values(b, config["n_values"], config.get("n_scale"))) for b in config["backends"])
+    return interpreters * len(config["executors"]) * per_backend * len(config["scenarios"]) * config["repetitions"]
+
+
+def _check_grid_size(config: Mapping) -> None:
+    interpreters = max(1, len(config["interpreters"]))
+    count = trial_count(config, interpreters)
+    if count > MAX_TRIALS:
+        raise rtg_config.ConfigError(
+            f"The grid has {count:,} trials (interpreters {interpreters} x executors {len(config['executors'])} "
+            f"x backends {len(config['backends'])} x scenarios {len(config['scenarios'])} x n_values "
+            f"{len(config['n_values'])} x repetitions {config['repetitions']}); one run takes at most "
+            f"{MAX_TRIALS:,}: lower 'repetitions' or 'n_values', or split the sweep into several runs."
+        )
+
+
+def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys.executable) -> dict[str, dict]:
+    """Check and complete ``config`` in place; return the probed interpreters (label -> facts).
+
+    Raises ``ConfigError`` for anything the user can fix.
+    """
+    schema = rtg_config.load_schema(schema_path)
+    fill_defaults(config, schema)
+    rtg_config.check(config, schema_path)
+    try:
+        integrity.check_config_paths(config, schema, basedir)
+    except ValueError as error:
+        raise rtg_config.ConfigError(str(error)) from None
+    _check_numbers(config)
+    _check_grid_size(config)
+    try:
+        return axes.resolve(config["interpreters"], config["backends"], running)
+    except InterpreterError as error:
+        where = "Invalid config value 'interpreters'" if config["interpreters"] else "Config 'backends' cannot run"
+        raise rtg_config.ConfigError(f"{where}: {error}.") from None
