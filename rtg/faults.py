@@ -11,6 +11,12 @@ shell-style pattern over the trial key ``<backend>/<scenario>/n<n>/rep<rep>``
 Faults: ``hang`` sleeps forever (the GIL is free), ``spin`` runs the real
 GIL-holding kernel for centuries (no Python thread can run), ``abort`` raises
 SIGABRT, ``segfault`` reads address 0.
+
+``hold`` is a gate, not a crash: the trial creates ``<key>.held`` (slashes
+as ``_``) in the folder named by ``RTG_TEST_GATE``, waits until the test
+creates ``<key>.go`` there, then runs normally. A test can so act while a
+chosen trial is provably running (kill snakemake, say), whatever the machine's
+speed and whichever job the scheduler started first.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 ENV = "RTG_TEST_FAULT"
-FAULTS = ("hang", "spin", "abort", "segfault")
+GATE_ENV = "RTG_TEST_GATE"
+FAULTS = ("hang", "spin", "abort", "segfault", "hold")
 #: n for ``spin``: at ~0.3 ns per iteration this takes decades.
 SPIN_N = 2**62
 
@@ -62,3 +70,21 @@ def inject(fault: str, gil_kernel: Callable[[], Callable[[int], int]]) -> None:
 
         ctypes.string_at(0)
     raise AssertionError(f"fault {fault!r} returned")
+
+
+def gate_files(key: str, gate: str | os.PathLike) -> tuple[Path, Path]:
+    """The ``.held`` marker a held trial creates and the ``.go`` file that releases it."""
+    slug = key.replace("/", "_")
+    return Path(gate) / f"{slug}.held", Path(gate) / f"{slug}.go"
+
+
+def hold(key: str, environ: Mapping[str, str] = os.environ, poll_s: float = 0.01) -> None:
+    """The ``hold`` fault: announce that trial ``key`` runs, wait for the test's go, then return."""
+    gate = environ.get(GATE_ENV)
+    if not gate:
+        raise ValueError(f"{ENV} asks to hold {key}, but {GATE_ENV} names no folder for the gate files")
+    held, go = gate_files(key, gate)
+    print(f"TEST GATE: trial {key} waits for {go}", flush=True)
+    held.touch()
+    while not go.exists():
+        time.sleep(poll_s)

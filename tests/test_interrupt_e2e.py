@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rtg import faults
 from tests.test_pipeline_e2e import job_counts
 
 pytestmark = pytest.mark.slow
@@ -51,27 +52,51 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=300)
 
 
-def test_kill_9_mid_grid_then_rerun_keeps_finished_trials_and_runs_only_the_rest(project, capsys):
+def wait_for(condition, deadline: float, what: str, process: subprocess.Popen | None = None):
+    """Poll ``condition`` until it holds; fail naming ``what`` at the deadline or if ``process`` ended."""
+    while not (value := condition()):
+        if process is not None:
+            assert process.poll() is None, f"snakemake ended (exit {process.returncode}) before {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+    return value
+
+
+def test_kill_9_mid_grid_then_rerun_keeps_finished_trials_and_runs_only_the_rest(project, tmp_path, capsys):
+    # Every trial waits at a gate (rtg/faults.py 'hold') until the test lets it go: three are let
+    # through one by one, and snakemake is killed while the fourth provably runs, whatever the
+    # machine's speed and whichever trial the scheduler picks first.
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    env = {**os.environ, faults.ENV: "hold:cython/*", faults.GATE_ENV: str(gate)}
     log = open(project / "first-run.log", "w")
     first = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--config", *CONFIG],
         cwd=project,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env=env,
         start_new_session=True,  # its own process group, to wait for orphaned jobs below
     )
-    deadline = time.monotonic() + 180
-    while len(finished(project)) < 3:
-        assert first.poll() is None, "the grid finished before it could be interrupted"
-        assert time.monotonic() < deadline, "no trial finished in time"
-        time.sleep(0.05)
-    time.sleep(0.5)  # most likely in the middle of the next trial
-    os.kill(first.pid, signal.SIGKILL)  # snakemake only; a running job lives on as an orphan
+    deadline = time.monotonic() + 300
+    released: list[str] = []
+    while True:
+        held = wait_for(
+            lambda: [g for g in gate.glob("*.held") if g.stem not in released], deadline, "a trial at the gate", first
+        )
+        assert len(held) == 1, f"trials ran side by side despite timing_slot=1: {held}"
+        if len(released) == 3:
+            break
+        # let this one through, and wait until snakemake has recorded it as finished
+        released.append(held[0].stem)
+        (gate / f"{held[0].stem}.go").touch()
+        wait_for(lambda: len(finished(project)) == len(released), deadline, f"trial {held[0].stem} to finish", first)
+    running = held[0].stem
+    os.kill(first.pid, signal.SIGKILL)  # snakemake only; the held job lives on as an orphan
     first.wait(timeout=30)
     log.close()
-    while group_alive(first.pid):  # let the orphan finish or die before looking at the files
-        assert time.monotonic() < deadline + 60
-        time.sleep(0.1)
+    (gate / f"{running}.go").touch()  # the orphan finishes after snakemake died
+    wait_for(lambda: not group_alive(first.pid), deadline, "the orphaned trial to end")
 
     kept = {p: sha256(project / p) for p in finished(project)}
     on_disk = [p for p in GRID if (project / p).exists()]
@@ -79,6 +104,8 @@ def test_kill_9_mid_grid_then_rerun_keeps_finished_trials_and_runs_only_the_rest
     incomplete = [p for p in on_disk if p not in kept]
     assert all(recorded(project, p, "incomplete") for p in incomplete)
     assert 3 <= len(kept) < len(GRID)
+    # the trial running at the kill wrote its file after snakemake died: on disk, yet redone
+    assert incomplete == [f"results/trials/{running.replace('_', '/')}.json"]
 
     refused = snakemake(project, "--config", *CONFIG)  # a plain rerun never silently reuses a half-done job
     assert refused.returncode != 0

@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -42,3 +43,35 @@ def test_crash_faults_really_kill_the_process(fault, status):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == status
     assert f"TEST FAULT '{fault}'" in done.stdout
+
+
+def test_a_held_trial_waits_at_the_gate_until_released(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from rtg import faults
+        faults.hold("cython/gil/n10/rep1", {{faults.GATE_ENV: {str(tmp_path)!r}}})
+        print("released")
+        """
+    )
+    held, go = faults.gate_files("cython/gil/n10/rep1", tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not held.exists():
+            assert child.poll() is None, "the held process ended before it reached the gate"
+            assert time.monotonic() < deadline, "the held process never reached the gate"
+            time.sleep(0.01)
+        assert child.poll() is None  # it waits: nothing but the go file releases it
+        go.touch()
+        out, _ = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0
+    assert "released" in out
+
+
+def test_holding_without_a_gate_folder_is_an_error():
+    with pytest.raises(ValueError, match=faults.GATE_ENV):
+        faults.hold("cython/gil/n10/rep1", environ={})

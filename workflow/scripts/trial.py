@@ -32,7 +32,9 @@ def main(sm) -> None:
         with watchdog.guard(limit, log, f"trial {key}"):
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             fault = faults.requested(key)
-            if fault:
+            if fault == "hold":
+                faults.hold(key)
+            elif fault:
                 faults.inject(fault, lambda: _gil_kernel(plan.backend, manifest_path.parent))
             if elsewhere:
                 result = run_trial_under(python, plan, manifest_path.parent, manifest_path)
