@@ -132,7 +132,11 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     for mode in modes:  # warm-up: loads caches and pages outside the timed region
         value = entry[mode](WARMUP_N)
         if value != fib_mod64(WARMUP_N):
-            raise IncorrectResult(f"{plan.backend} {mode}: warm-up F({WARMUP_N}) gave {value}")
+            raise IncorrectResult(
+                f"{plan.backend} {mode}: the warm-up call F({WARMUP_N}) returned {value}, not "
+                f"{fib_mod64(WARMUP_N)} (F(n) mod 2^64): the kernel is wrong; check its source under kernels/ "
+                f"and the flags in cython_cflags"
+            )
     expected = fib_mod64(plan.n)
     if plan.executor == "processes":
         timing = run_processes(plan, build_dir)

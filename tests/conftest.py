@@ -11,6 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples every run (a red CI is then a change, never a new draw);
+# a developer's run explores new ones, and hypothesis keeps any failure it finds.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Never copied into a test project: outputs, caches, VCS data.

@@ -77,6 +77,7 @@ def test_interpreter_missing_a_package_is_named_before_any_job():
     result = snakemake(ROOT, "--dry-run", "--cores", "1", "--config", f"interpreters=[{other}]", "backends=[numba]")
     error = result.stdout + result.stderr
     assert result.returncode != 0
-    assert f"interpreter {other}" in error and "lacks numba" in error
+    assert f"interpreter {other}" in error and "lacks the package numba (for numba)" in error
+    assert "Config error: Invalid config value 'interpreters'" in error
     assert "Traceback" not in error
     assert "Job stats" not in error

@@ -128,11 +128,34 @@ def profile_run(request, slurm: Path, tmp_path_factory: pytest.TempPathFactory) 
     )
     wall_s = time.monotonic() - start
     print(f"tiny grid through profiles/{profile}: {wall_s:.1f} s wall")
-    # Jobs may still be written to jobcomp just after snakemake saw them finish.
-    time.sleep(1)
-    after = jobcomp_records(slurm)
-    new_jobs = {job: fields for job, fields in after.items() if job not in before}
+    # Slurm may write a job's jobcomp record just after snakemake saw the job finish:
+    # wait until the queue is empty and every job the run's files name has its record.
+    named = {str(t["metadata"].get("slurm_job_id")) for t in ProfileRun(profile, workdir, result, 0, {}).trials()}
+    named |= {
+        str(json.loads(m.read_text(encoding="utf-8")).get("built_on", {}).get("slurm_job_id"))
+        for m in (workdir / "results" / "build").rglob("manifest.json")
+    }
+    new_jobs = wait_for_jobcomp(slurm, before, named - {"None"})
     return ProfileRun(profile, workdir, result, wall_s, new_jobs)
+
+
+def queue_is_empty() -> bool:
+    """No job of this Slurm is pending, running or completing."""
+    done = subprocess.run(["squeue", "-h"], capture_output=True, text=True, timeout=60, check=False)
+    return done.returncode == 0 and not done.stdout.strip()
+
+
+def wait_for_jobcomp(state: Path, before: dict, jobs: set[str], timeout_s: float = 60) -> dict[str, dict[str, str]]:
+    """The jobcomp records new since ``before``, once the queue is empty and ``jobs`` all have one.
+
+    Returns what is there at the deadline otherwise: the tests then fail naming the missing job.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        new = {job: fields for job, fields in jobcomp_records(state).items() if job not in before}
+        if (jobs <= set(new) and queue_is_empty()) or time.monotonic() > deadline:
+            return new
+        time.sleep(0.2)
 
 
 def test_the_tiny_grid_finishes_through_the_profile(profile_run):
@@ -211,8 +234,7 @@ def test_status_script_reports_a_failing_job_as_failed_and_a_good_one_as_success
         time.sleep(0.5)
     assert answers == {"good": "success", "bad": "failed"}
     # The fallback source agrees: Slurm's jobcomp record of the same jobs.
-    time.sleep(1)
-    records = jobcomp_records(slurm)
+    records = wait_for_jobcomp(slurm, {}, set(jobs.values()))
     assert records[jobs["good"]]["JobState"] == "COMPLETED"
     assert records[jobs["bad"]]["JobState"] == "FAILED"
 

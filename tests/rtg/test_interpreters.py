@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import platform
+import subprocess
 import sys
 import sysconfig
 
@@ -12,7 +13,7 @@ import pytest
 from rtg import interpreters
 from rtg.executors import run_processes
 from rtg.reference import fib_mod64
-from tests.conftest import other_python
+from tests.conftest import ROOT, other_python
 
 
 def test_probe_of_the_running_interpreter():
@@ -128,3 +129,45 @@ def test_cython_builds_for_an_interpreter_without_cython(tmp_path):
     assert manifest["translated_by"].startswith("parent")
     run = run_processes("cython", tmp_path / "cython", ["nogil", "gil"], 10**5, python=other)
     assert [r["value"] for r in run.records] == [str(fib_mod64(10**5))] * 2
+
+
+def newer_python() -> str:
+    """A CPython 3.12 or newer (no distutils there); skip if this machine has none."""
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.1[2-9].*/bin/python")):
+        return path
+    pytest.skip("no CPython 3.12+ on this machine")
+
+
+def pinned(package: str) -> str:
+    """``package==version`` as envs/requirements.txt pins it."""
+    for line in (ROOT / "envs" / "requirements.txt").read_text().splitlines():
+        if line.lower().startswith(package.lower() + "=="):
+            return line.strip()
+    raise AssertionError(f"{package} is not pinned in envs/requirements.txt")
+
+
+def test_cython_builds_under_a_python_without_distutils_that_has_its_own_cython(tmp_path):
+    """Python 3.12 removed distutils; the build used to need it (cythonize). Now Cython's own compiler runs there."""
+    venv = tmp_path / "venv"
+    subprocess.run([newer_python(), "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
+    python = str(venv / "bin" / "python")
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "-q", pinned("cython")], capture_output=True, text=True, timeout=600
+    )
+    assert install.returncode == 0, install.stderr
+    assert interpreters.probe(python, ["distutils", "setuptools"])["missing"] == ["distutils", "setuptools"]
+    manifest = interpreters.build_under(python, "cython", tmp_path / "cython", ["-O2"])
+    assert "translated_by" not in manifest  # its own Cython translated the .pyx
+    assert manifest["cython_version"] == pinned("cython").split("==")[1]
+    run = run_processes("cython", tmp_path / "cython", ["nogil", "gil"], 10**5, python=python)
+    assert [r["value"] for r in run.records] == [str(fib_mod64(10**5))] * 2
+
+
+def test_a_build_that_fails_under_another_interpreter_is_a_build_error_naming_the_flags(tmp_path):
+    from kernels._toolchain import BuildError
+
+    with pytest.raises(BuildError) as raised:
+        interpreters.build_under(other_python(), "ctypes", tmp_path / "ctypes", ["-fno-such-flag-xyz"])
+    message = str(raised.value)
+    assert "under interpreter" in message and "cython_cflags" in message and "-fno-such-flag-xyz" in message
+    assert "Traceback" not in message
