@@ -221,7 +221,7 @@ def test_small_and_odd_grids_still_give_a_whole_report(tmp_path, grid):
 def test_where_trials_ran_tells_local_from_slurm():
     import pandas as pd
 
-    from rtg.report import where_trials_ran
+    from rtg.report.environment import where_trials_ran
 
     local = pd.DataFrame({"host": ["a", "a"], "slurm_job_id": [None, None], "slurm_node": [None, None]})
     assert where_trials_ran(local) == [("trials on a", "2 trials, run locally (not under Slurm)")]
@@ -234,7 +234,7 @@ def test_where_trials_ran_tells_local_from_slurm():
 def test_cycles_table_is_shown_with_its_flag():
     import pandas as pd
 
-    from rtg.report import cycles_display
+    from rtg.report.cycles import cycles_display
 
     cycles = pd.DataFrame(
         {

@@ -1,0 +1,179 @@
+"""Render the report: the answer first, then flags, claims, figures, tables, environment.
+
+The HTML is self-contained (figures embedded as base64 PNG, CSS inline, no
+script, no external URL), so it can be mailed, attached to an issue or opened
+offline. The Markdown carries the same tables for pasting into an issue or a
+paper. Each section is its own module (``rtg/report/<section>.py``) that
+builds its context and owns a template partial
+(``workflow/report/sections/<ID>.html.j2``); this package computes the
+tables once and puts the sections in order. Never HTML by string
+concatenation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from rtg import anomalies, stats
+from rtg import claims as blog_claims
+from rtg import figures as plots
+from rtg.report import answer as answer_section
+from rtg.report import claims as claims_section
+from rtg.report import cycles as cycles_section
+from rtg.report import environment as environment_section
+from rtg.report import figures as figures_section
+from rtg.report import flags as flags_section
+from rtg.report import start_order as start_order_section
+from rtg.report import summary as summary_section
+from rtg.report.answer import answer, parallel_verdict
+from rtg.report.base import Inputs
+from rtg.report.cycles import cycles_display, load_cycles
+from rtg.report.flags import group_flags
+from rtg.report.fmt import markdown_table, with_spans
+
+__all__ = [
+    "SECTIONS",
+    "answer",
+    "build",
+    "context",
+    "group_flags",
+    "markdown_table",
+    "parallel_verdict",
+    "render_html",
+    "render_markdown",
+    "with_spans",
+    "write",
+]
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "workflow" / "report"
+TEMPLATE = "report.html.j2"
+TITLE = "Release the GIL: what it bought on this machine"
+
+#: The sections, top to bottom: the answer first, the environment last.
+SECTIONS = (
+    answer_section,
+    flags_section,
+    claims_section,
+    figures_section,
+    start_order_section,
+    summary_section,
+    cycles_section,
+    environment_section,
+)
+
+
+def load_safety(path: str | Path | None) -> pd.DataFrame | None:
+    """The safety experiment's table, or None when it was not run."""
+    if not path or not Path(path).exists():
+        return None
+    return pd.read_csv(path)
+
+
+def build(
+    timings: pd.DataFrame,
+    threads: pd.DataFrame,
+    environment: Mapping[str, Any],
+    safety: pd.DataFrame | None = None,
+    seed: int = 0,
+    missing_trials: pd.DataFrame | None = None,
+    cycles: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """All tables of the report (DataFrames) and the figures (matplotlib Figures)."""
+    summary = stats.summarize(timings, threads, seed=seed)
+    metrics = stats.trial_metrics(timings, threads)
+    valid = stats.valid_trials(timings)
+    order_tests = stats.start_order_tests(valid, seed=seed)
+    disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
+    claims_table = blog_claims.judge(timings, safety, seed=seed, disturbed=disturbed)
+    cflags = (environment.get("config") or {}).get("cython_cflags")
+    flags = anomalies.flags(timings, metrics, summary, cflags, missing_trials, cycles)
+    return {
+        "cycles": cycles_display(cycles),
+        "summary": summary,
+        "claims": claims_table,
+        "flags": flags,
+        "order_tests": order_tests,
+        "figures": plots.make_all(timings, threads, summary),
+    }
+
+
+def context(
+    parts: Mapping[str, Any],
+    figure_paths: Mapping[str, Path],
+    environment: Mapping[str, Any],
+    timings: pd.DataFrame,
+) -> dict[str, Any]:
+    """Everything the template shows, already formatted: each section's own variables, in order."""
+    inputs = Inputs(parts, figure_paths, environment, timings)
+    ctx: dict[str, Any] = {
+        "title": TITLE,
+        "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "trials": len(timings),
+        "sections": [section.ID for section in SECTIONS],
+    }
+    for section in SECTIONS:
+        own = section.context(inputs)
+        clash = set(own) & set(ctx)
+        if clash:
+            raise ValueError(f"report section {section.ID!r} reuses template names {sorted(clash)}")
+        ctx.update(own)
+    return ctx
+
+
+def render_html(ctx: Mapping[str, Any], template_dir: Path = TEMPLATE_DIR) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template(TEMPLATE).render(**ctx)
+
+
+def render_markdown(ctx: Mapping[str, Any], parts: Mapping[str, Any]) -> str:
+    """The same report's text and tables in Markdown (figures referenced by file)."""
+    out = [f"# {ctx['title']}", ""]
+    for section in SECTIONS:
+        out += section.markdown(parts, ctx)
+    out += ["", f"Generated {ctx['generated']} from {ctx['trials']} trials.", ""]
+    return "\n".join(out)
+
+
+def write(
+    timings_csv: Path,
+    threads_csv: Path,
+    environment_json: Path,
+    out: Mapping[str, Path],
+    figure_paths: Mapping[str, Path],
+    safety_csv: Path | None = None,
+    seed: int = 0,
+    missing_csv: Path | None = None,
+    cycles_csv: Path | None = None,
+) -> None:
+    """Read the pipeline's tables and write every report output."""
+    timings = pd.read_csv(timings_csv)
+    threads = pd.read_csv(threads_csv)
+    environment = json.loads(Path(environment_json).read_text())
+    missing_trials = pd.read_csv(missing_csv) if missing_csv and Path(missing_csv).exists() else None
+    parts = build(
+        timings,
+        threads,
+        environment,
+        load_safety(safety_csv),
+        seed=seed,
+        missing_trials=missing_trials,
+        cycles=load_cycles(cycles_csv),
+    )
+    for name, path in figure_paths.items():
+        plots.save(parts["figures"][name], path)
+    parts["summary"].to_csv(out["summary"], index=False)
+    parts["claims"].to_csv(out["claims"], index=False)
+    ctx = context(parts, figure_paths, environment, timings)
+    Path(out["html"]).write_text(render_html(ctx), encoding="utf-8")
+    Path(out["markdown"]).write_text(render_markdown(ctx, parts), encoding="utf-8")

@@ -1,0 +1,189 @@
+"""The answer in three sentences: did releasing the GIL buy parallelism, does start order matter, the claims."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from rtg import anomalies, claims, figures
+from rtg.report.base import Inputs
+from rtg.report.fmt import _nan, fmt_p, fmt_ratio_short
+
+ID = "answer"
+
+
+#: Backends whose ``nogil`` token releases nothing (pure Python): a control, not part of the answer.
+NON_RELEASING = frozenset({"python"})
+
+
+def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells the three-sentence answer speaks of: the blog's setting.
+
+    Threads (not processes, whose start-up dominates) and backends that can
+    release the GIL; everything else stays in the tables and figures.
+    """
+    if table is None or not len(table):
+        return table
+    if "executor" in table.columns:
+        table = table[table["executor"] == claims.CLAIM_EXECUTOR]
+    if "backend" in table.columns:
+        table = table[~table["backend"].isin(NON_RELEASING)]
+    return table
+
+
+def _per_backend(summary: pd.DataFrame, scenario: str) -> list[tuple[str, pd.Series]]:
+    top = figures.largest_n(summary)
+    hit = top[(top["scenario"] == scenario) & top["ratio"].notna()]
+    several = "interpreter" in hit.columns and hit["interpreter"].nunique() > 1
+    return [
+        (f"{r['backend']} ({r['interpreter']})" if several else r["backend"], r)
+        for _, r in hit.sort_values("backend").iterrows()
+    ]
+
+
+def _ratios_text(rows: list[tuple[str, pd.Series]]) -> str:
+    return ", ".join(
+        f"{b.capitalize()} {fmt_ratio_short(r['ratio'], r['ratio_ci_low'], r['ratio_ci_high'])}" for b, r in rows
+    )
+
+
+def _side(row: pd.Series | None) -> str:
+    """Where a ratio lies against 1.5× (midway between parallel 1× and serialized 2×): below, above, unclear."""
+    if row is None:
+        return "missing"
+    low, high = row["ratio_ci_low"], row["ratio_ci_high"]
+    if _nan(low) or _nan(high):
+        return "below" if row["ratio"] < 1.5 else "above"
+    return "below" if high < 1.5 else "above" if low > 1.5 else "unclear"
+
+
+def parallel_verdict(parallel: pd.Series, serial: pd.Series | None) -> str:
+    """Did releasing the GIL buy parallelism for one backend? yes / no / unclear / control failed.
+
+    Two GIL-holding threads can only run one after the other, so gil+gil is
+    the control: unless it measures clearly above 1.5×, the machine could not
+    show serialization at all, and nogil+gil's ratio says nothing.
+    """
+    if serial is not None and _side(serial) != "above":
+        return "control failed"
+    return {"below": "yes", "above": "no"}.get(_side(parallel), "unclear")
+
+
+def answer(
+    summary: pd.DataFrame,
+    claims_table: pd.DataFrame,
+    flags: pd.DataFrame,
+    order_tests: pd.DataFrame,
+    machine: str,
+) -> list[str]:
+    """Three sentences: did releasing the GIL buy parallelism, does order matter, how did the claims fare."""
+    summary, order_tests = answer_scope(summary), answer_scope(order_tests)
+    parallel = _per_backend(summary, "nogil+gil")
+    serial = _per_backend(summary, "gil+gil")
+    serial_by_backend = dict(serial)
+    if parallel:
+        verdicts = {parallel_verdict(r, serial_by_backend.get(b)) for b, r in parallel}
+        ratios = (
+            f"with a GIL-releasing thread started before a GIL-holding one the pair took {_ratios_text(parallel)} "
+            f"the time of one call (95 % CI in brackets)"
+        )
+        control = f", against {_ratios_text(serial)} for two GIL-holding threads." if serial else "."
+        if "control failed" in verdicts:
+            first = (
+                f"On {machine}, this run cannot say what releasing the GIL bought: even two GIL-holding threads, "
+                f"which can only run one after the other, did not measure clearly above one call "
+                f"({_ratios_text(serial)}), so the timings reflect a busy machine more than the GIL; "
+                f"{ratios}."
+            )
+        else:
+            verb = {
+                frozenset({"yes"}): "bought true parallelism",
+                frozenset({"no"}): "did not buy parallelism",
+            }.get(frozenset(verdicts), "gave no clear answer yet (the intervals are too wide to tell 1× from 2×)")
+            first = f"On {machine}, releasing the GIL {verb}: {ratios}{control}"
+    else:
+        first = f"On {machine}, the nogil+gil scenario (the blog's parallel case) was not measured."
+
+    late = _per_backend(summary, "gil+nogil")
+    control_failed = bool(parallel) and "control failed" in verdicts
+    if late and control_failed:
+        second = (
+            f"For the same reason the start-order comparison (GIL-holding thread first: {_ratios_text(late)}) "
+            f"is no evidence either way; rerun on an idle machine (load average below the number of CPUs)."
+        )
+    elif late:
+        top_n = figures.largest_n(summary)["n"]
+        tests = order_tests[order_tests["n"].isin(top_n)] if len(order_tests) else order_tests
+        significant = len(tests) > 0 and bool((tests["p_holm"] < 0.05).all())
+        slower = all(r["ratio"] > 1.5 for _, r in late)
+        p_text = f" (Mann–Whitney, Holm-adjusted p ≤ {fmt_p(tests['p_holm'].max())})" if len(tests) else ""
+        if slower and significant:
+            second = (
+                f"Start order matters: with the GIL-holding thread started first the same pair took "
+                f"{_ratios_text(late)}{p_text}, because the main thread needs the GIL to start the "
+                f"second thread and gets it only when the first call returns."
+            )
+        elif slower:
+            second = (
+                f"With the GIL-holding thread started first the pair took {_ratios_text(late)}, slower, but "
+                f"with this few repetitions the rank test cannot confirm that start order matters{p_text}."
+            )
+        else:
+            second = (
+                f"Start order made no large difference here: GIL-holding thread first took "
+                f"{_ratios_text(late)}{p_text}."
+            )
+    else:
+        second = "The start-order scenario gil+nogil was not measured."
+
+    tally = claims.counts(claims_table)
+    warnings = int((flags["severity"] == anomalies.WARNING).sum()) if len(flags) else 0
+    disturbed = int((flags["kind"] == "outside interference").sum()) if len(flags) else 0
+    third = (
+        f"Of the blog's claims, {tally[claims.REPRODUCED]} were reproduced, "
+        f"{tally[claims.NOT_REPRODUCED]} not reproduced, {tally[claims.INCONCLUSIVE]} inconclusive and "
+        f"{tally[claims.NOT_TESTED]} not tested; "
+        + (
+            f"the measurement raised {warnings} warning{'s' if warnings != 1 else ''}"
+            + (f" ({disturbed} cells disturbed by outside interference)" if disturbed else "")
+            + ", listed next."
+            if warnings
+            else "no warning was raised about the measurement itself."
+        )
+    )
+    return [first, second, third]
+
+
+def machine_phrase(environment: Mapping[str, Any], timings: pd.DataFrame) -> str:
+    meta = environment.get("metadata", {}) or {}
+    cpu = meta.get("cpu_model") or (timings["cpu_model"].iloc[0] if "cpu_model" in timings and len(timings) else "")
+    cpus = meta.get("logical_cpus") or (
+        int(timings["logical_cpus"].iloc[0]) if "logical_cpus" in timings and len(timings) else None
+    )
+    text = "this machine"
+    if cpu or cpus:
+        text += (
+            " ("
+            + ", ".join(
+                p
+                for p in (
+                    str(cpu) if cpu else "",
+                    f"{cpus} logical CPUs" if cpus else "",
+                )
+                if p
+            )
+            + ")"
+        )
+    return text
+
+
+def context(inputs: Inputs) -> dict[str, Any]:
+    parts = inputs.parts
+    machine = machine_phrase(inputs.environment, inputs.timings)
+    return {"answer": answer(parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine)}
+
+
+def markdown(parts: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[str]:
+    return [*ctx["answer"], ""]
