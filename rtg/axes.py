@@ -48,13 +48,7 @@ def resolve(paths: Sequence[str], backends: Sequence[str], running: str = sys.ex
     )
     for path in paths or [running]:
         info = interpreters.probe(path, modules)
-        missing = interpreters.lacks(info, backends)
-        if missing:
-            raise interpreters.InterpreterError(
-                f"interpreter {path} (Python {info['python_version']}) lacks {'; '.join(missing)}: install it "
-                f"there (e.g. {path} -m pip install -r envs/requirements.txt), or remove the backend from "
-                f"'backends' or the interpreter from 'interpreters'"
-            )
+        interpreters.check_lacks(path, info, backends)
         label = interpreters.label(info)
         if label in resolved:
             raise interpreters.InterpreterError(

@@ -152,17 +152,21 @@ def lacks(info: dict, backends: Sequence[str], phases: Sequence[str] = ("build",
     return [f"{thing} (for {', '.join(sorted(set(users)))})" for thing, users in needs.items()]
 
 
+def check_lacks(python: str, info: dict, backends: Sequence[str], phases: Sequence[str] = ("build", "run")) -> None:
+    """Raise ``InterpreterError`` naming everything ``lacks`` finds, and what to do about it."""
+    missing = lacks(info, backends, phases)
+    if missing:
+        raise InterpreterError(
+            f"interpreter {python} (Python {info['python_version']}) lacks {'; '.join(missing)}: install it "
+            f"there (e.g. {python} -m pip install -r envs/requirements.txt), or remove the backend from "
+            f"'backends' or the interpreter from 'interpreters'"
+        )
+
+
 def require(python: str, backend: str, phase: str) -> dict:
     """Probe ``python`` and fail with a clear message if ``backend`` cannot ``phase`` there."""
     info = probe(python, REQUIRES.get(backend, {}).get(phase, []))
-    missing = lacks(info, [backend], [phase])
-    if missing:
-        raise InterpreterError(
-            f"interpreter {python} (Python {info['python_version']}) lacks {'; '.join(missing)}, "
-            f"needed to {phase} the {backend} backend: install it there "
-            f"(e.g. {python} -m pip install -r envs/requirements.txt) "
-            f"or remove this interpreter from config 'interpreters'"
-        )
+    check_lacks(python, info, [backend], [phase])
     return info
 
 
@@ -207,12 +211,7 @@ def build_under(python: str, backend: str, build_dir: Path, cflags: list[str]) -
     translate_here = backend == "cython" and "Cython" in info["missing"]
     if translate_here:
         info = {**info, "missing": [m for m in info["missing"] if m != "Cython"]}
-    missing = lacks(info, [backend], ["build"])
-    if missing:
-        raise InterpreterError(
-            f"interpreter {python} (Python {info['python_version']}) lacks {'; '.join(missing)}: install it there "
-            f"(e.g. {python} -m pip install -r envs/requirements.txt) or remove it from config 'interpreters'"
-        )
+    check_lacks(python, info, [backend], ["build"])
     if translate_here:
         from kernels import cython_backend
 
