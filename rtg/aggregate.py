@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from rtg import race
+
 #: Columns of timings.csv, in order (the README documents them).
 TIMING_COLUMNS = [
     "backend", "executor", "interpreter", "scenario", "threads", "gil_mode", "start_order", "n", "rep",
-    "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "result", "correct",
+    "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
     "slurm_job_id", "slurm_node",
@@ -24,6 +26,11 @@ TIMING_COLUMNS = [
 THREAD_COLUMNS = [
     "backend", "executor", "interpreter", "scenario", "n", "rep",
     "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu",
+]  # fmt: skip
+#: Columns of runs.csv before the per-thread ones (thread<i>_start_ns, thread<i>_end_ns).
+RUN_COLUMNS = [
+    "backend", "executor", "interpreter", "scenario", "threads", "n", "rep",
+    "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct",
 ]  # fmt: skip
 #: Sort order of both tables: one block per backend, executor and interpreter.
 SORT_KEYS = ["backend", "executor", "interpreter", "scenario", "n", "rep"]
@@ -46,6 +53,27 @@ def read_trials(paths: Iterable[str | Path]) -> list[dict]:
     return trials
 
 
+def runs_of(trial: dict) -> list[dict]:
+    """A trial's timed runs; a record from before inner repetitions is its own single run."""
+    if "runs" in trial:
+        return trial["runs"]
+    records = trial["thread_records"]
+    starts = [r["start_ns"] for r in records]
+    ends = [race.busy_end(r["start_ns"], r["end_ns"], r["cpu_s"]) for r in records]
+    return [
+        {
+            "run": 1,
+            "wall_s": trial["wall_s"],
+            "cpu_s": trial.get("cpu_s"),
+            "started_at": trial.get("started_at"),
+            "pinned": trial["metadata"].get("pinned", False),
+            "serialized": race.serialized(starts, ends),
+            "threads": [[r["start_ns"], r["end_ns"], r["cpu_s"]] for r in records],
+            "correct": trial["correct"],
+        }
+    ]
+
+
 def timings_table(trials: list[dict]) -> pd.DataFrame:
     """One row per trial; ``result`` is decimal text because values exceed int64."""
     rows = []
@@ -55,6 +83,8 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
             {
                 **{k: t[k] for k in TIMING_COLUMNS if k in t},
                 **axes(t),
+                "runs": len(runs_of(t)),
+                "serialized_runs": sum(bool(r["serialized"]) for r in runs_of(t)),
                 "result": str(t["result"]),
                 "host": meta["host"],
                 "cpu_model": meta["cpu_model"],
@@ -96,6 +126,35 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=THREAD_COLUMNS).astype({"cpu": "Int64"})
     return frame.sort_values([*SORT_KEYS, "thread"], kind="stable").reset_index(drop=True)
+
+
+def runs_table(trials: list[dict]) -> pd.DataFrame:
+    """One row per timed run: the raw material of the race outcome and the hierarchical bootstrap.
+
+    Each thread's start and busy end (``race.busy_end``) are columns
+    ``thread<i>_start_ns`` and ``thread<i>_end_ns``, offsets from the run's start.
+    """
+    most = max((len(t["thread_records"]) for t in trials), default=0)
+    thread_columns = [f"thread{i}_{edge}_ns" for i in range(most) for edge in ("start", "end")]
+    rows = []
+    for t in trials:
+        for run in runs_of(t):
+            row = {
+                "backend": t["backend"],
+                **axes(t),
+                "scenario": t["scenario"],
+                "threads": t["threads"],
+                "n": t["n"],
+                "rep": t["rep"],
+                **{k: run[k] for k in ("run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct")},
+            }
+            for i, (start, end, cpu_s) in enumerate(run["threads"]):
+                row[f"thread{i}_start_ns"] = start
+                row[f"thread{i}_end_ns"] = int(race.busy_end(start, end, cpu_s))
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS + thread_columns)
+    frame = frame.astype({c: "Int64" for c in thread_columns})
+    return frame.sort_values([*SORT_KEYS, "run"], kind="stable").reset_index(drop=True)
 
 
 def environment(trials: list[dict], manifests: dict[str, dict], config: dict) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import statistics
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +31,7 @@ SEAL_KEY = "record_sha256"
 #: differ here must not be pooled. Grid keys (backends, n_values, ...) and
 #: report or aggregation options stay out: raising repetitions must not make
 #: old trials incompatible. Add a key here when a new one changes measurements.
-MEASUREMENT_KEYS = ("pin_threads", "isolate_trials")
+MEASUREMENT_KEYS = ("pin_threads", "isolate_trials", "inner_repetitions")
 #: The trailing part of every trial path: <backend>/<scenario>/n<n>/rep<rep>.json
 _TRIAL_PATH = re.compile(r"(?P<backend>[^/]+)/(?P<scenario>[^/]+)/n(?P<n>\d+)/rep(?P<rep>\d+)\.json$")
 MISSING_COLUMNS = ["backend", "scenario", "n", "rep", "trial_file", "log_file", "reason"]
@@ -115,6 +116,7 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
         found.append("thread tokens do not follow the scenario's start order")
     if record["ended_at"] < record["started_at"]:
         found.append("ended_at is before started_at")
+    found.extend(run_problems(record, scenario.threads))
     # A build for another interpreter is keyed "<interpreter>/<backend>" (rtg/axes.py); the default one by backend.
     current = manifest_digests.get(f"{record.get('interpreter')}/{record['backend']}")
     current = current or manifest_digests.get(record["backend"])
@@ -126,6 +128,26 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
             f"it was measured with build {recorded[:12]}, but the current {record['backend']} build is "
             f"{current[:12]}: trials of different builds are never mixed"
         )
+    return found
+
+
+def run_problems(record: dict, threads: int) -> list[str]:
+    """The inner runs of a schema-2 record: all correct, one span per thread, and the medians they give."""
+    runs = record.get("runs")
+    if runs is None:
+        return [] if record["schema_version"] == 1 else ["schema version 2 needs its list of runs"]
+    found = []
+    if record.get("run_count") != len(runs) or [r["run"] for r in runs] != list(range(1, len(runs) + 1)):
+        found.append(f"runs must be numbered 1..run_count ({record.get('run_count')}), in order")
+    for run in runs:
+        if run["correct"] is not True:
+            found.append(f"run {run['run']} computed a wrong value")
+        if len(run["threads"]) != threads:
+            found.append(f"run {run['run']} has {len(run['threads'])} thread spans, the scenario {threads}")
+    if runs and record["wall_s"] != statistics.median(r["wall_s"] for r in runs):
+        found.append("wall_s is not the median of the runs' wall times")
+    if record.get("serialized_runs") != sum(bool(r["serialized"]) for r in runs):
+        found.append("serialized_runs does not count the serialized runs")
     return found
 
 

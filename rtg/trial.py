@@ -3,28 +3,45 @@
 The timed region runs from the first ``Thread.start()`` to the last
 ``join()``. There is no barrier: whether the second thread can start while the
 first one holds the GIL *is* the effect under study. Imports, loading the
-kernel and one short warm-up call per entry point happen before the region.
+kernel, one short warm-up call per entry point and one untimed run of the
+whole scenario (fresh threads at ``WARMUP_N``: the first thread creation of a
+process is slower) happen before the region.
+
+One process times the region ``inner_repetitions`` times, with fresh threads
+each time (a *run*). A 0.25 ms call is far shorter than the noise of starting
+a process, so one run per process cannot resolve it; many runs per process
+can, while the process stays the independent unit of the statistics
+(rtg/hierarchy.py). ``auto`` calibrates the count as pyperf calibrates its
+loops: enough runs for about ``AUTO_TARGET_S`` of timed work, at most
+``AUTO_MAX_RUNS``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import resource
+import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rtg import executors, interpreters, metadata
+from rtg import executors, interpreters, metadata, race
 from rtg.errors import UserError
 from rtg.reference import fib_mod64
 from rtg.scenarios import Scenario
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: n for the warm-up call: long enough to execute the loop, short enough to be free.
 WARMUP_N = 1_000
+#: ``inner_repetitions: auto``: time the region until about this much timed work ...
+AUTO_TARGET_S = 0.1
+#: ... but never more runs than this in one process.
+AUTO_MAX_RUNS = 100
 
 
 class IncorrectResult(UserError):
@@ -57,6 +74,8 @@ class TrialPlan:
     cpus: list[int] = field(default_factory=metadata.affinity)
     #: "threads" (the blog) or "processes" (one fresh interpreter per token, see rtg.executors).
     executor: str = "threads"
+    #: Timed runs in this process: a count >= 1 or "auto" (see ``run_count``).
+    inner_repetitions: int | str = "auto"
 
     def thread_cpus(self) -> list[int | None]:
         """One distinct CPU per thread when there are enough, else no pinning."""
@@ -82,6 +101,39 @@ def _worker(fn: Callable[[int], int], n: int, record: ThreadRecord, origin_ns: i
 def run_threads(functions: list[Callable[[int], int]], n: int, cpus: list[int | None], tokens: tuple[str, ...]) -> dict:
     """Run ``functions[i](n)`` in thread i, started in list order; return timings."""
     records = [ThreadRecord(index=i, token=tok, cpu=cpu) for i, (tok, cpu) in enumerate(zip(tokens, cpus, strict=True))]
+    with main_thread_on(main_cpu(cpus)):
+        return _timed_threads(functions, n, records)
+
+
+def main_cpu(cpus: list[int | None]) -> int | None:
+    """The CPU the main thread waits on while pinned workers run: the last worker's.
+
+    The main thread only starts the workers and then waits in ``join()``. Left
+    free, Linux often keeps it on the first worker's CPU, and once that worker
+    computes, starting the next thread waits for the scheduler to preempt one
+    of them: about 0.3 ms on this project's 2-CPU machine, in some processes
+    and not others (README, "Serialized runs"). On the last worker's CPU it
+    competes with nobody until that worker exists.
+    """
+    pinned = [cpu for cpu in cpus if cpu is not None]
+    return pinned[-1] if pinned else None
+
+
+@contextlib.contextmanager
+def main_thread_on(cpu: int | None) -> Iterator[None]:
+    """Pin the calling thread to ``cpu`` for the block (no-op for None), then restore its CPUs."""
+    if cpu is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def _timed_threads(functions: list[Callable[[int], int]], n: int, records: list[ThreadRecord]) -> dict:
     load_before = metadata.loadavg()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started_at = time.time()
@@ -118,8 +170,49 @@ def run_threads(functions: list[Callable[[int], int]], n: int, cpus: list[int | 
     }
 
 
+def run_count(setting: int | str, first_wall_s: float) -> int:
+    """How many timed runs a process makes, given its first run took ``first_wall_s``.
+
+    An integer setting is used as it is. ``auto`` aims at ``AUTO_TARGET_S`` of
+    timed work in total, between 1 and ``AUTO_MAX_RUNS`` runs: a 250 ms call
+    gets 1 run (the blog's design), a 0.25 ms call gets 100.
+    """
+    if setting != "auto":
+        count = int(setting)
+        if count < 1:
+            raise ValueError(f"inner_repetitions must be >= 1 or auto, got {setting!r}")
+        return count
+    if first_wall_s <= 0:
+        return AUTO_MAX_RUNS
+    return max(1, min(AUTO_MAX_RUNS, math.ceil(AUTO_TARGET_S / first_wall_s)))
+
+
+def run_record(index: int, timing: dict) -> dict:
+    """One run as stored in the trial file: timings, per-thread spans, the race outcome."""
+    records: list[ThreadRecord] = timing["records"]
+    starts = [r.start_ns for r in records]
+    ends = [race.busy_end(r.start_ns, r.end_ns, r.cpu_s) for r in records]
+    return {
+        "run": index,
+        "wall_s": timing["wall_s"],
+        "cpu_s": timing["cpu_s"],
+        "started_at": timing["started_at"],
+        "pinned": any(r.cpu is not None for r in records),
+        "serialized": race.serialized(starts, ends),
+        # [start_ns, end_ns, cpu_s] per thread, offsets from this run's own start.
+        "threads": [[r.start_ns, r.end_ns, r.cpu_s] for r in records],
+        "correct": None,  # filled in by run_trial against the reference
+    }
+
+
+def median_run(walls: list[float]) -> int:
+    """Index of the run whose wall time is the (lower) median: its threads go to threads.csv."""
+    order = sorted(range(len(walls)), key=walls.__getitem__)
+    return order[(len(order) - 1) // 2]
+
+
 def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
-    """Load the backend, warm up, run the timed region, check every value."""
+    """Load the backend, warm up, time the region ``run_count`` times, check every value."""
     if plan.executor not in executors.EXECUTORS:
         raise ValueError(f"unknown executor {plan.executor!r}; allowed: {', '.join(executors.EXECUTORS)}")
     from kernels import load
@@ -138,14 +231,31 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
                 f"and the flags in cython_cflags"
             )
     expected = fib_mod64(plan.n)
-    if plan.executor == "processes":
-        timing = run_processes(plan, build_dir)
-    else:
-        timing = run_threads([entry[t] for t in plan.scenario.tokens], plan.n, plan.thread_cpus(), plan.scenario.tokens)
-    records: list[ThreadRecord] = timing.pop("records")
+    functions = [entry[t] for t in plan.scenario.tokens]
+
+    def timed_run() -> dict:
+        if plan.executor == "processes":
+            return run_processes(plan, build_dir)
+        return run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens)
+
+    if plan.executor == "threads":
+        # The first threads a process creates start 2-3x slower (measured: README, "Serialized
+        # runs"); one untimed run of the whole scenario keeps that out of every timed run.
+        run_threads(functions, WARMUP_N, plan.thread_cpus(), plan.scenario.tokens)
+    timings = [timed_run()]
+    for _ in range(run_count(plan.inner_repetitions, timings[0]["wall_s"]) - 1):
+        timings.append(timed_run())
+    runs = [run_record(i, t) for i, t in enumerate(timings, start=1)]
+    for run, timing in zip(runs, timings, strict=True):
+        run["correct"] = all(r.value == expected for r in timing["records"])
+    walls = [t["wall_s"] for t in timings]
+    # threads.csv shows the median run; a run with a wrong value takes its place, so that
+    # check() and the integrity check name the thread that was wrong.
+    shown = next((t for t, run in zip(timings, runs, strict=True) if not run["correct"]), None)
+    records: list[ThreadRecord] = (shown or timings[median_run(walls)])["records"]
     gil = interpreters.gil_state(interpreters.GIL_ENABLED_AT_START)
     if plan.executor == "processes":  # the kernels ran in the workers: their GIL is the one that counts
-        gil["gil_enabled"] = any(timing.pop("worker_gil_enabled"))
+        gil["gil_enabled"] = any(flag for t in timings for flag in t["worker_gil_enabled"])
         gil["gil_reenabled_by_import"] = gil["gil_disabled_build"] and gil["gil_enabled"]
     interp = metadata.interpreter()
     thread_rows = [
@@ -161,7 +271,11 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         }
         for r in records
     ]
-    correct = all(row["correct"] for row in thread_rows)
+    correct = all(run["correct"] for run in runs) and all(row["correct"] for row in thread_rows)
+
+    def median_of(key: str) -> float:
+        return float(statistics.median(t[key] for t in timings))
+
     return {
         "schema_version": SCHEMA_VERSION,
         "backend": plan.backend,
@@ -171,7 +285,17 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "tokens": list(plan.scenario.tokens),
         "n": plan.n,
         "rep": plan.rep,
-        **{k: v for k, v in timing.items() if not k.startswith("loadavg")},
+        # The process's own value: the median over its runs (every run is in "runs").
+        "wall_s": median_of("wall_s"),
+        "cpu_s": median_of("cpu_s"),
+        "cpu_user_s": median_of("cpu_user_s"),
+        "cpu_sys_s": median_of("cpu_sys_s"),
+        "started_at": timings[0]["started_at"],
+        "ended_at": timings[-1]["ended_at"],
+        "inner_repetitions": plan.inner_repetitions,
+        "run_count": len(runs),
+        "serialized_runs": sum(run["serialized"] for run in runs),
+        "runs": runs,
         "expected": str(expected),
         "result": thread_rows[0]["value"],
         "correct": correct,
@@ -180,8 +304,8 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
             **metadata.machine(),
             **interp,
             **gil,
-            "loadavg_before": timing["loadavg_before"],
-            "loadavg_after": timing["loadavg_after"],
+            "loadavg_before": timings[0]["loadavg_before"],
+            "loadavg_after": timings[-1]["loadavg_after"],
             "pinned": any(r.cpu is not None for r in records),
             "packages": {k: v for k, v in manifest.items() if k.endswith("_version")},
             "build_manifest_sha256": manifest_digest(manifest),
@@ -266,6 +390,7 @@ def run_trial_under(python: str, plan: TrialPlan, build_dir: Path, manifest_path
         "rep": plan.rep,
         "pin_threads": plan.pin_threads,
         "executor": plan.executor,
+        "inner_repetitions": plan.inner_repetitions,
     }
     done = subprocess.run(
         [python, str(worker), json.dumps(spec), str(build_dir), str(manifest_path)],

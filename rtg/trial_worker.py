@@ -24,6 +24,7 @@ if __name__ == "__main__":
         rep=int(spec["rep"]),
         pin_threads=bool(spec["pin_threads"]),
         executor=spec["executor"],
+        inner_repetitions=spec.get("inner_repetitions", "auto"),
     )
     manifest = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
     print(json.dumps(run_trial(plan, Path(sys.argv[2]), manifest)))

@@ -44,15 +44,18 @@ EXIT_CODE = 124
 MESSAGE = "TIME LIMIT EXCEEDED"
 
 
-def limit_seconds(setting: str | float | int | None, n: int, threads: int) -> float:
+def limit_seconds(setting: str | float | int | None, n: int, threads: int, runs: int | str = 1) -> float:
     """The time limit of one trial in seconds.
 
     ``setting`` is the config value ``trial_time_limit_s``: a positive number
     of seconds, or ``"auto"``/None for ``MARGIN_S + NS_PER_ITERATION * n *
-    threads`` (threads may run one after another: GIL-holding ones always do).
+    threads * runs`` (threads may run one after another: GIL-holding ones
+    always do). ``runs`` is ``inner_repetitions``; ``auto`` times at most
+    about two runs' worth of work plus 0.1 s (rtg/trial.py), counted as 2.
     """
     if setting is None or setting == "auto":
-        return MARGIN_S + NS_PER_ITERATION * 1e-9 * n * threads
+        per_run = NS_PER_ITERATION * 1e-9 * n * threads
+        return MARGIN_S + per_run * (2 if runs == "auto" else max(1, int(runs)))
     value = float(setting)
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"trial_time_limit_s must be 'auto' or a number of seconds > 0, not {setting!r}")

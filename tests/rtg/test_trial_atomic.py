@@ -21,13 +21,26 @@ while True:
 """
 
 
+def _wait_for_a_write(target, writer, timeout=120.0):
+    """Until the writer has renamed a new file onto ``target`` (its first write of this round)."""
+    before = target.stat().st_ino if target.exists() else None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert writer.poll() is None, "the writer died on its own"
+        if target.exists() and target.stat().st_ino != before:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"no write within {timeout} s")
+
+
 def test_kill_9_during_writes_never_leaves_a_partial_trial_file(tmp_path):
     target = tmp_path / "rep1.json"
     rng = random.Random(6)
     seen_writes = 0
     for _ in range(8):
         writer = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), target=str(target))])
-        time.sleep(0.3 + rng.random() * 0.4)  # lands anywhere in a write: each takes tens of ms
+        _wait_for_a_write(target, writer)  # a condition, not a guessed start-up time
+        time.sleep(rng.random() * 0.2)  # then land anywhere in a later write: each takes tens of ms
         writer.send_signal(signal.SIGKILL)
         assert writer.wait(timeout=30) == -signal.SIGKILL
         if target.exists():

@@ -7,6 +7,7 @@ rule aggregate:
     output:
         timings="results/timings.csv",
         threads="results/threads.csv",
+        runs="results/runs.csv",
         environment="results/environment.json",
         missing="results/missing.csv",
     log:

@@ -8,6 +8,7 @@ rule build:
         "results/logs/build/{backend}.log",
     conda:
         "../../envs/pipeline.yaml"
+    priority: BUILD_PRIORITY
     resources:
         timing_slot=timing_slot,
     params:

@@ -10,7 +10,7 @@ import kernels
 from kernels import BACKENDS
 from rtg import axes
 from rtg import config as rtg_config
-from rtg import preflight, watchdog
+from rtg import preflight, rounds, watchdog
 from rtg.grouping import trial_groups
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
@@ -81,7 +81,10 @@ def timing_slot(wildcards=None):
 def trial_runtime(wildcards):
     """Cluster runtime (minutes), a few minutes above the in-trial time limit (a resource: no rerun)."""
     limit = watchdog.limit_seconds(
-        config["trial_time_limit_s"], int(wildcards.n), trial_threads(wildcards)
+        config["trial_time_limit_s"],
+        int(wildcards.n),
+        trial_threads(wildcards),
+        config["inner_repetitions"],
     )
     return watchdog.runtime_minutes(limit)
 
@@ -92,9 +95,17 @@ def trial_runtime(wildcards):
 if "timing_slot" not in workflow.global_resources:
     workflow.global_resources["timing_slot"] = 1
 
-#: trial path -> cluster group id, only when trial_group_size > 1.
+#: trial path -> priority: the interleaved rounds of rtg/rounds.py (higher runs first).
+TRIAL_PRIORITY = rounds.priorities(trial_files(), config["order_seed"])
+#: Builds come before every trial, so no trial waits in the middle of a round.
+BUILD_PRIORITY = len(TRIAL_PRIORITY) + 1
+
+#: trial path -> cluster group id, only when trial_group_size > 1 (groups follow the rounds).
 TRIAL_GROUPS = (
-    trial_groups(trial_files(), config["trial_group_size"])
+    trial_groups(
+        rounds.interleaved(trial_files(), config["order_seed"]),
+        config["trial_group_size"],
+    )
     if config["trial_group_size"] > 1
     else {}
 )
@@ -104,16 +115,26 @@ for _path, _group in TRIAL_GROUPS.items():
     GROUP_MEMBERS.setdefault(_group, []).append(_path)
 
 
-def trial_group(wildcards):
-    """Cluster group of one trial, default or axis path (rtg/grouping.py); others go alone."""
+def trial_path_of(wildcards):
+    """The trial file of a trial job, default or axis path (rtg/axes.py)."""
     tail = f"{wildcards.backend}/{wildcards.scenario}/n{wildcards.n}/rep{wildcards.rep}.json"
     executor = getattr(wildcards, "executor", None)
-    path = (
-        f"results/trials/{executor}/{wildcards.interp}/{tail}"
-        if executor
-        else f"results/trials/{tail}"
+    if executor:
+        return f"results/trials/{executor}/{wildcards.interp}/{tail}"
+    return f"results/trials/{tail}"
+
+
+def trial_priority(wildcards):
+    """A trial's place in the interleaved rounds (rtg/rounds.py); 0 outside the grid."""
+    return TRIAL_PRIORITY.get(trial_path_of(wildcards), 0)
+
+
+def trial_group(wildcards):
+    """Cluster group of one trial (rtg/grouping.py); others go alone."""
+    return TRIAL_GROUPS.get(
+        trial_path_of(wildcards),
+        f"single-{wildcards.backend}-{wildcards.scenario}-n{wildcards.n}",
     )
-    return TRIAL_GROUPS.get(path, f"single-{wildcards.backend}-{wildcards.scenario}-n{wildcards.n}")
 
 
 def group_trial_files(wildcards):

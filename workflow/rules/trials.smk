@@ -11,11 +11,13 @@ rule trial:
     conda:
         "../../envs/pipeline.yaml"
     threads: trial_threads
+    priority: trial_priority
     resources:
         timing_slot=timing_slot,
         runtime=trial_runtime,
     params:
         pin_threads=config["pin_threads"],
+        inner_repetitions=config["inner_repetitions"],
     script:
         "../scripts/trial.py"
 
@@ -30,4 +32,5 @@ use rule trial as trial_variant with:
         "results/logs/trials/{executor}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.log",
     params:
         pin_threads=config["pin_threads"],
+        inner_repetitions=config["inner_repetitions"],
         python=interpreter_executable,

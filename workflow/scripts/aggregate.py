@@ -29,6 +29,7 @@ def main(sm) -> None:
             raise integrity.IntegrityError("no finished trial to aggregate: run the grid first")
         aggregate.timings_table(trials).to_csv(sm.output.timings, index=False)
         aggregate.threads_table(trials).to_csv(sm.output.threads, index=False)
+        aggregate.runs_table(trials).to_csv(sm.output.runs, index=False)
         pd.DataFrame(missing, columns=integrity.MISSING_COLUMNS).to_csv(sm.output.missing, index=False)
         env = aggregate.environment(trials, manifests, dict(sm.params.config))
         env["missing_trials"] = len(missing)

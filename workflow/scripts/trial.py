@@ -22,12 +22,15 @@ def main(sm) -> None:
             rep=int(sm.wildcards.rep),
             pin_threads=bool(sm.params.pin_threads),
             executor=sm.wildcards.get("executor", "threads"),
+            inner_repetitions=sm.params.inner_repetitions,
         )
         python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
         elsewhere = bool(python) and Path(python).resolve() != Path(sys.executable).resolve()
         key = f"{plan.backend}/{plan.scenario.name}/n{plan.n}/rep{plan.rep}"
         # Read from the config, not params: changing the limit must not rerun finished trials.
-        limit = watchdog.limit_seconds(sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads)
+        limit = watchdog.limit_seconds(
+            sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads, plan.inner_repetitions
+        )
         manifest_path = Path(sm.input.manifest)
         with watchdog.guard(limit, log, f"trial {key}"):
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
