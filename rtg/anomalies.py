@@ -217,6 +217,28 @@ def slow_kernels(cycles: pd.DataFrame | None) -> list[dict]:
     return rows
 
 
+def bimodal_cells(summary: pd.DataFrame) -> list[dict]:
+    """Cells whose runs split between overlapping and serialized (rtg/race.py): the median hides that."""
+    if "bimodal" not in summary.columns:
+        return []
+    keys = stats.cell_key_columns(summary)
+    rows = []
+    for _, row in summary[stats.truthy(summary["bimodal"])].iterrows():
+        rows.append(
+            {
+                "severity": WARNING,
+                "kind": "two outcomes",
+                "cell": _cell(row, keys),
+                "message": (
+                    f"{row['serialized_fraction']:.0%} of its runs serialized (95 % CI "
+                    f"{row['serialized_ci_low']:.0%}–{row['serialized_ci_high']:.0%}) and the rest overlapped: "
+                    f"its median wall time describes neither outcome (see 'Race outcome')"
+                ),
+            }
+        )
+    return rows
+
+
 def flags(
     timings: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -232,6 +254,7 @@ def flags(
         + slow_kernels(cycles)
         + mode_mismatch(summary, cflags)
         + interference_flags(stats.valid_trials(metrics))
+        + bimodal_cells(summary)
         + noisy_cells(summary)
     )
     table = pd.DataFrame(rows, columns=COLUMNS)

@@ -66,7 +66,7 @@ def largest_n(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["n"] == top]
 
 
-def _fmt_n(n: float) -> str:
+def fmt_n(n: float) -> str:
     exponent = int(np.floor(np.log10(n))) if n > 0 else 0
     mantissa = n / 10**exponent
     return f"{mantissa:g}e{exponent}" if mantissa != 1 else f"1e{exponent}"
@@ -88,14 +88,14 @@ def headline(summary: pd.DataFrame) -> str:
     return "Two calls vs one: " + ", ".join(parts) if parts else "Wall time per scenario"
 
 
-def _style() -> None:
+def style() -> None:
     plt.switch_backend("Agg")  # files only: never open a window, work without a display
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
 
 
 def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """(1) Wall time per scenario faceted by backend: points, median, CI."""
-    _style()
+    style()
     data = largest_n(valid).assign(wall_ms=lambda d: d["wall_s"] * 1e3)
     cells = largest_n(summary)
     order = scenario_order(data["scenario"])
@@ -144,7 +144,7 @@ def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
             label="median, 95 % CI",
         )
         n = int(mine["n"].iloc[0]) if len(mine) else 0
-        ax.set_title(f"{backend} (n = {_fmt_n(n)})")
+        ax.set_title(f"{backend} (n = {fmt_n(n)})")
         ax.set_xlabel("scenario (threads in start order)")
         ax.set_ylabel("wall time (ms)")
         ax.set_ylim(bottom=0)
@@ -169,7 +169,7 @@ def representative_trials(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
     """(2) Gantt chart of the threads of one representative trial per scenario."""
-    _style()
+    style()
     reps = representative_trials(metrics)
     join = [c for c in stats.cell_key_columns(reps) if c in threads.columns] + ["rep"]
     rows = threads.merge(reps[join], on=join)
@@ -223,7 +223,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
                     ls=":",
                 )
         n = int(reps.loc[reps["backend"] == backend, "n"].iloc[0])
-        ax.set_title(f"{backend} (n = {_fmt_n(n)}); dotted: end of timed region")
+        ax.set_title(f"{backend} (n = {fmt_n(n)}); dotted: end of timed region")
         ax.set_xlabel("time since the timed region started (ms)")
         ax.set_xlim(left=0)
     axes[0][0].set_yticks(positions, labels)
@@ -247,10 +247,10 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
 
 def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
     """(3) Heatmap of the ratio to one call per backend x scenario (largest n)."""
-    _style()
+    style()
     top = largest_n(summary).dropna(subset=["ratio"])
     if top.empty:
-        return _placeholder("No multi-thread scenario with its single-thread baseline was measured")
+        return placeholder("No multi-thread scenario with its single-thread baseline was measured")
     order = scenario_order(top["scenario"])
 
     def grid(column: str) -> pd.DataFrame:
@@ -290,7 +290,7 @@ def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
     return fig
 
 
-def _placeholder(message: str) -> Figure:
+def placeholder(message: str) -> Figure:
     """A figure that says what is missing, so the report keeps its layout and says why."""
     fig, ax = plt.subplots(figsize=(8, 2.2))
     ax.axis("off")
@@ -301,7 +301,7 @@ def _placeholder(message: str) -> Figure:
 
 def fig_scaling(summary: pd.DataFrame) -> Figure:
     """(4) Wall time against n (log-log) and ns per loop iteration."""
-    _style()
+    style()
     order = scenario_order(summary["scenario"])
     palette = scenario_palette(order)
     data = summary.assign(wall_ms=summary["wall_median"] * 1e3)
@@ -363,7 +363,7 @@ def fig_scaling(summary: pd.DataFrame) -> Figure:
 
 def fig_distribution(valid: pd.DataFrame) -> Figure:
     """(5) ECDF of each trial's wall time relative to its cell median (%)."""
-    _style()
+    style()
     keys = stats.cell_key_columns(valid)
     med = valid.groupby(keys)["wall_s"].transform("median")
     data = valid.assign(deviation=(valid["wall_s"] / med - 1) * 100)
@@ -405,7 +405,7 @@ def fig_distribution(valid: pd.DataFrame) -> Figure:
 
 def fig_cpu_vs_wall(valid: pd.DataFrame) -> Figure:
     """(6) CPU time against wall time per trial at the largest n, 1- and 2-core lines."""
-    _style()
+    style()
     top = largest_n(valid)
     order = scenario_order(top["scenario"])
     data = top.assign(wall_ms=top["wall_s"] * 1e3, cpu_ms=top["cpu_s"] * 1e3)
@@ -446,7 +446,7 @@ def fig_cpu_vs_wall(valid: pd.DataFrame) -> Figure:
             ylim=(0, hi),
             xlabel="wall time (ms)",
             ylabel="process CPU time (ms)",
-            title=f"{backend} (n = {_fmt_n(int(data.loc[data['backend'] == backend, 'n'].iloc[0]))})",
+            title=f"{backend} (n = {fmt_n(int(data.loc[data['backend'] == backend, 'n'].iloc[0]))})",
         )
     sns.move_legend(
         axes[0][-1],
@@ -484,7 +484,10 @@ def fold_axes(frames: list[pd.DataFrame], varying: list[str]) -> list[pd.DataFra
 
 
 def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
-    """All figures by name (keys of :data:`FIGURES`), from correct trials only."""
+    """All figures by name (:data:`FIGURES`, then the race section's), from correct trials only."""
+    from rtg import race_figures  # it imports this module
+
+    own = race_figures.make_all(timings, summary)
     metrics = stats.valid_trials(stats.trial_metrics(timings, threads))
     varying = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in metrics.columns and metrics[c].nunique() > 1]
     metrics, threads, summary = fold_axes([metrics, threads, summary], varying)
@@ -495,6 +498,7 @@ def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame
         "scaling": fig_scaling(summary),
         "distribution": fig_distribution(metrics),
         "cpu_vs_wall": fig_cpu_vs_wall(metrics),
+        **own,
     }
 
 

@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from rtg import hierarchy, race
+
 #: Columns that always identify a cell of the experiment grid.
 KEY_COLUMNS: tuple[str, ...] = ("backend", "scenario", "n")
 #: Categorical axes that may be added later; when present they join the key.
@@ -38,6 +40,8 @@ CONFIDENCE = 0.95
 N_RESAMPLES = 4000
 #: Relative difference of single-call gil vs nogil medians that is flagged.
 MODE_MISMATCH = 0.05
+#: In-memory column of a timings frame: the wall times of each process's runs (``attach_runs``).
+RUN_WALLS = "run_walls"
 
 
 def scenario_sort_key(scenario: str) -> tuple[int, int, str]:
@@ -317,8 +321,17 @@ def valid_trials(timings: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def describe(values: Sequence[float] | np.ndarray, seed: int | np.random.Generator = 0) -> dict[str, float]:
-    """count, median, IQR, min, max, bootstrap CI of the median, CV, outliers."""
+def describe(
+    values: Sequence[float] | np.ndarray,
+    seed: int | np.random.Generator = 0,
+    groups: Sequence[np.ndarray] | None = None,
+) -> dict[str, float]:
+    """count, median, IQR, min, max, bootstrap CI of the median, CV, outliers.
+
+    ``values`` holds one value per process. ``groups``, when given, holds each
+    process's runs; the CI then comes from the two-level bootstrap
+    (rtg/hierarchy.py), whose point estimate is the same median.
+    """
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         nan = float("nan")
@@ -334,7 +347,10 @@ def describe(values: Sequence[float] | np.ndarray, seed: int | np.random.Generat
             "outliers": 0,
         }
     q1, q3 = np.percentile(x, [25, 75])
-    low, high = bootstrap_median_ci(x, seed=seed)
+    if groups is not None and any(len(g) > 1 for g in groups):
+        low, high = hierarchy.median_ci(groups, seed=seed)
+    else:
+        low, high = bootstrap_median_ci(x, seed=seed)
     mean = float(np.mean(x))
     cv = float(np.std(x, ddof=1) / mean) if x.size > 1 and mean != 0 else float("nan")
     return {
@@ -384,10 +400,13 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
             start_order=first["start_order"],
             incorrect=int(len(cell) - len(good)),
         )
+        groups = list(good[RUN_WALLS]) if RUN_WALLS in good.columns else None
         for metric in ("wall_s", "cpu_s"):
             stem = metric[:-2]
-            for name, value in describe(good[metric], seed=rng).items():
+            per_run = groups if metric == "wall_s" else None  # runs.csv's CPU time is not bootstrapped
+            for name, value in describe(good[metric], seed=rng, groups=per_run).items():
                 row[f"{stem}_{name}" if name != "count" else "count"] = value
+        row.update(race_columns(good))
         for metric in (
             "overlap_fraction",
             "parallel_efficiency",
@@ -412,6 +431,53 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
     return summary
 
 
+def race_columns(cell: pd.DataFrame) -> dict[str, float | int | bool]:
+    """Processes, runs and the serialized fraction of one cell's valid trials (rtg/race.py)."""
+    runs = cell["runs"].to_numpy(dtype=int) if "runs" in cell.columns else np.ones(len(cell), dtype=int)
+    out: dict[str, float | int | bool] = {"processes": int(len(cell)), "runs": int(runs.sum())}
+    nan = float("nan")
+    out.update(serialized_fraction=nan, serialized_ci_low=nan, serialized_ci_high=nan, bimodal=False)
+    if "serialized_runs" in cell.columns and len(cell) and int(cell["threads"].iloc[0]) >= 2:
+        counts = cell["serialized_runs"].to_numpy(dtype=int)
+        found = race.fraction_ci(list(counts), list(runs))
+        out.update(
+            serialized_fraction=found["fraction"],
+            serialized_ci_low=found["ci_low"],
+            serialized_ci_high=found["ci_high"],
+            bimodal=race.bimodal(found["fraction"]),
+        )
+    return out
+
+
+def attach_runs(timings: pd.DataFrame, runs: pd.DataFrame | None) -> pd.DataFrame:
+    """``timings`` with a ``run_walls`` column: each process's run wall times (its own wall_s without runs.csv)."""
+    out = timings.copy()
+    if runs is None or runs.empty:
+        out[RUN_WALLS] = [np.array([w], dtype=float) for w in out["wall_s"]]
+        return out
+    keys = [c for c in cell_key_columns(timings) if c in runs.columns] + ["rep"]
+    walls = {
+        key if isinstance(key, tuple) else (key,): group["wall_s"].to_numpy(dtype=float)
+        for key, group in runs.groupby(keys, sort=False)
+    }
+    out[RUN_WALLS] = [
+        walls.get(tuple(row), np.array([wall], dtype=float))
+        for row, wall in zip(out[keys].itertuples(index=False, name=None), out["wall_s"], strict=True)
+    ]
+    return out
+
+
+def _cell_ratio(
+    num: pd.DataFrame, dens: Sequence[pd.DataFrame], weights: Sequence[float], seed: np.random.Generator
+) -> tuple[float, float, float]:
+    """Ratio of medians with its CI: two-level when runs are attached, else over process values."""
+    if RUN_WALLS in num.columns and any(len(g) > 1 for g in num[RUN_WALLS]):
+        return hierarchy.ratio_ci(list(num[RUN_WALLS]), [list(d[RUN_WALLS]) for d in dens], weights, seed=seed)
+    return bootstrap_ratio_ci(
+        num["wall_s"].to_numpy(dtype=float), [d["wall_s"].to_numpy(dtype=float) for d in dens], weights, seed=seed
+    )
+
+
 def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """Wall-time ratio of each multi-thread cell to its single-thread baseline.
 
@@ -424,14 +490,14 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     rows = []
     for gkey, group in timings.groupby(group_keys, sort=True):
-        walls = {s: g["wall_s"].to_numpy(dtype=float) for s, g in group.groupby("scenario")}
-        for scenario, wall in walls.items():
+        cells = dict(tuple(group.groupby("scenario")))
+        for scenario, cell in cells.items():
             if len(tokens(scenario)) < 2:
                 continue
             base = baseline_scenarios(scenario)
-            if any(b not in walls for b in base):
+            if any(b not in cells for b in base):
                 continue
-            ratio, low, high = bootstrap_ratio_ci(wall, [walls[b] for b in base], list(base.values()), seed=rng)
+            ratio, low, high = _cell_ratio(cell, [cells[b] for b in base], list(base.values()), rng)
             row = dict(zip(group_keys, gkey, strict=True))
             row.update(
                 scenario=scenario,
@@ -491,12 +557,15 @@ def start_order_tests(
     rng = np.random.default_rng(seed)
     rows = []
     for gkey, group in timings.groupby(group_keys, sort=True):
-        x = group.loc[group["scenario"] == first, "wall_s"].to_numpy(dtype=float)
-        y = group.loc[group["scenario"] == second, "wall_s"].to_numpy(dtype=float)
+        first_cell = group[group["scenario"] == first]
+        second_cell = group[group["scenario"] == second]
+        # The rank test compares processes (one value each: the median of its runs).
+        x = first_cell["wall_s"].to_numpy(dtype=float)
+        y = second_cell["wall_s"].to_numpy(dtype=float)
         if x.size == 0 or y.size == 0:
             continue
         u, p = sps.mannwhitneyu(x, y, alternative="two-sided")
-        ratio, low, high = bootstrap_ratio_ci(x, [y], [1.0], seed=rng)
+        ratio, low, high = _cell_ratio(first_cell, [second_cell], [1.0], rng)
         row = dict(zip(group_keys, gkey, strict=True))
         row.update(
             comparison=f"{first} vs {second}",

@@ -30,6 +30,7 @@ from rtg.report import cycles as cycles_section
 from rtg.report import environment as environment_section
 from rtg.report import figures as figures_section
 from rtg.report import flags as flags_section
+from rtg.report import race as race_section
 from rtg.report import start_order as start_order_section
 from rtg.report import summary as summary_section
 from rtg.report.answer import answer, parallel_verdict
@@ -63,6 +64,7 @@ SECTIONS = (
     claims_section,
     figures_section,
     start_order_section,
+    race_section,
     summary_section,
     cycles_section,
     environment_section,
@@ -84,12 +86,17 @@ def build(
     seed: int = 0,
     missing_trials: pd.DataFrame | None = None,
     cycles: pd.DataFrame | None = None,
+    runs: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """All tables of the report (DataFrames) and the figures (matplotlib Figures)."""
-    summary = stats.summarize(timings, threads, seed=seed)
+    """All tables of the report (DataFrames) and the figures (matplotlib Figures).
+
+    ``runs`` (runs.csv) gives the medians and ratios of the summary and the
+    start-order tests their two-level intervals (rtg/hierarchy.py).
+    """
+    with_runs = stats.attach_runs(timings, runs)
+    summary = stats.summarize(with_runs, threads, seed=seed)
     metrics = stats.trial_metrics(timings, threads)
-    valid = stats.valid_trials(timings)
-    order_tests = stats.start_order_tests(valid, seed=seed)
+    order_tests = stats.start_order_tests(stats.valid_trials(with_runs), seed=seed)
     disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
     claims_table = blog_claims.judge(timings, safety, seed=seed, disturbed=disturbed)
     cflags = (environment.get("config") or {}).get("cython_cflags")
@@ -100,6 +107,7 @@ def build(
         "claims": claims_table,
         "flags": flags,
         "order_tests": order_tests,
+        "runs": runs,
         "figures": plots.make_all(timings, threads, summary),
     }
 
@@ -155,9 +163,11 @@ def write(
     seed: int = 0,
     missing_csv: Path | None = None,
     cycles_csv: Path | None = None,
+    runs_csv: Path | None = None,
 ) -> None:
     """Read the pipeline's tables and write every report output."""
     timings = pd.read_csv(timings_csv)
+    runs = pd.read_csv(runs_csv) if runs_csv and Path(runs_csv).exists() else None
     threads = pd.read_csv(threads_csv)
     environment = json.loads(Path(environment_json).read_text())
     missing_trials = pd.read_csv(missing_csv) if missing_csv and Path(missing_csv).exists() else None
@@ -169,6 +179,7 @@ def write(
         seed=seed,
         missing_trials=missing_trials,
         cycles=load_cycles(cycles_csv),
+        runs=runs,
     )
     for name, path in figure_paths.items():
         plots.save(parts["figures"][name], path)

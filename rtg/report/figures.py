@@ -17,6 +17,7 @@ def context(inputs: Inputs) -> dict[str, Any]:
         "figures": [
             {"name": name, "caption": plots.FIGURES[name], "src": png_data_uri(path)}
             for name, path in inputs.figure_paths.items()
+            if name in plots.FIGURES  # the race section shows its own
         ]
     }
 

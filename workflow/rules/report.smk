@@ -7,6 +7,7 @@ rule report:
     input:
         timings=rules.aggregate.output.timings,
         threads=rules.aggregate.output.threads,
+        runs=rules.aggregate.output.runs,
         environment=rules.aggregate.output.environment,
         missing=rules.aggregate.output.missing,
         cycles=rules.cycles.output.cycles,
@@ -40,6 +41,8 @@ rule report:
             caption="../report/cpu_vs_wall.rst",
             category="Figures",
         ),
+        race=report("results/figures/race.png", caption="../report/race.rst", category="Figures"),
+        drift=report("results/figures/drift.png", caption="../report/drift.rst", category="Figures"),
     log:
         "results/logs/report.log",
     conda:

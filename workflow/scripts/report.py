@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import figures, report  # noqa: E402
+from rtg import figures, race_figures, report  # noqa: E402
 from rtg.joblog import logged  # noqa: E402
 
 
@@ -17,10 +17,11 @@ def main(sm) -> None:
             threads_csv=Path(sm.input.threads),
             environment_json=Path(sm.input.environment),
             out={name: Path(sm.output[name]) for name in ("summary", "claims", "markdown", "html")},
-            figure_paths={name: Path(sm.output[name]) for name in figures.FIGURES},
+            figure_paths={name: Path(sm.output[name]) for name in [*figures.FIGURES, *race_figures.FIGURES]},
             safety_csv=Path(safety) if safety else None,
             missing_csv=Path(sm.input.missing),
             cycles_csv=Path(sm.input.cycles),
+            runs_csv=Path(sm.input.runs),
         )
         print(f"report written to {sm.output.html}")
 
