@@ -59,7 +59,10 @@ def wilson_interval(successes: float, trials: float, confidence: float = CONFIDE
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # At p = 0 or 1 the bound is exactly 0 or 1; rounding must not move it inside.
+    low = 0.0 if p == 0 else max(0.0, centre - half)
+    high = 1.0 if p == 1 else min(1.0, centre + half)
+    return (low, high)
 
 
 def intraclass_correlation(counts: Sequence[int], sizes: Sequence[int]) -> float:

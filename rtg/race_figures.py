@@ -126,12 +126,12 @@ def fig_drift(timings: pd.DataFrame) -> Figure:
     for backend, mine in table.groupby("backend"):
         ax.scatter(mine["minutes"], mine["relative"], s=18, alpha=0.8, label=str(backend))
     ax.axhline(1.0, color="black", lw=0.8)
-    ax.set_xlabel("minutes since the first trial started")
-    ax.set_ylabel("wall ÷ cell median")
+    ax.set_xlabel("time since the first trial started (min)")
+    ax.set_ylabel("wall time ÷ its cell median (×)")
     ax.legend(fontsize=8, frameon=False)
     found = drift(timings)
     ns = ", ".join(fmt_n(n) for n in sorted(table["n"].unique()))
-    ax.set_title(f"{drift_headline(found)}\n(n = {ns})", fontsize=10)
+    fig.suptitle(f"{drift_headline(found)}\n(n = {ns})", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rtg import figures, stats
+from rtg import figures, race_figures, stats
 from tests.rtg.synthetic import simulate
 
 
@@ -21,11 +21,13 @@ def drawn():
 
 
 def test_every_listed_figure_is_drawn(drawn):
-    assert list(drawn) == list(figures.FIGURES)
+    assert list(drawn) == [*figures.FIGURES, *race_figures.FIGURES]
 
 
 def test_every_axis_has_units_and_every_figure_a_title(drawn):
-    units = re.compile(r"\((ms|ns|%|×|loop iterations.*|threads in start order|start order)\)|share of trials|backend")
+    units = re.compile(
+        r"\((ms|ns|%|×|min|loop iterations.*|threads in start order|start order)\)|share of trials|backend"
+    )
     for name, fig in drawn.items():
         assert fig._suptitle is not None and fig._suptitle.get_text(), name
         for ax in fig.axes:
@@ -76,7 +78,7 @@ def test_small_and_odd_grids_still_draw_every_figure(grid):
     timings, threads = simulate(**grid)
     summary = stats.summarize(timings, threads)
     made = figures.make_all(timings, threads, summary)
-    assert list(made) == list(figures.FIGURES)
+    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES]
     for fig in made.values():
         assert fig._suptitle.get_text()
         figures.plt.close(fig)
@@ -93,7 +95,7 @@ def test_an_extra_axis_becomes_part_of_the_backend_facet():
     threads = pd.concat([p[1] for p in parts], ignore_index=True)
     summary = stats.summarize(timings, threads)
     made = figures.make_all(timings, threads, summary)
-    assert list(made) == list(figures.FIGURES)
+    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES]
     labels = {ax.get_title() for ax in made["wall"].axes}
     assert any("cython · processes" in label for label in labels), labels
     for fig in made.values():

@@ -88,6 +88,13 @@ def test_a_wrong_value_is_refused_even_when_resealed(built, digests, tmp_path):
         (lambda r: r.update(n=-3), "n: -3 is less than the minimum of 1"),
         (lambda r: r["thread_records"][1].update(correct=False), "thread_records/1/correct"),
         (lambda r: r.update(gil_mode="gil"), "gil_mode is 'gil' but scenario 'nogil+gil' means 'mixed'"),
+        # The inner runs (schema 2): the per-process value must be what its runs give.
+        (lambda r: r.update(wall_s=r["wall_s"] * 0.5), "wall_s is not the median of the runs' wall times"),
+        (lambda r: r["runs"][0].update(serialized=not r["runs"][0]["serialized"]), "serialized_runs does not count"),
+        (lambda r: r["runs"][0].update(correct=False), "runs/0/correct"),
+        (lambda r: r.pop("runs"), "'runs' is a required property"),
+        (lambda r: r["runs"][1].update(run=7), "runs must be numbered 1..run_count"),
+        (lambda r: r["runs"][0]["threads"].pop(), "run 1 has 1 thread spans, the scenario 2"),
     ],
 )
 def test_schema_and_content_violations_are_refused(built, digests, tmp_path, edit, expected):

@@ -7,6 +7,7 @@ import time
 import pytest
 
 import kernels
+from rtg import trial
 from rtg.reference import fib_mod64
 from rtg.scenarios import parse
 from rtg.trial import IncorrectResult, TrialPlan, check, run_threads, run_trial, write_atomically
@@ -94,3 +95,57 @@ def test_write_atomically_leaves_no_temporary_file(tmp_path):
     write_atomically(target, {"x": 1})
     assert json.loads(target.read_text()) == {"x": 1}
     assert [p.name for p in target.parent.iterdir()] == ["rep1.json"]
+
+
+def test_auto_runs_aim_at_a_tenth_of_a_second_within_the_cap():
+    assert trial.run_count("auto", 0.25) == 1  # the blog's 250 ms call: one run, as before
+    assert trial.run_count("auto", 0.025) == 4
+    assert trial.run_count("auto", 0.00025) == trial.AUTO_MAX_RUNS
+    assert trial.run_count("auto", 0.0) == trial.AUTO_MAX_RUNS
+    assert trial.run_count(7, 10.0) == 7
+    with pytest.raises(ValueError):
+        trial.run_count(0, 1.0)
+
+
+@pytest.mark.parametrize("backend", ["cython", "numba"])
+def test_inner_runs_each_use_fresh_threads_and_give_the_median(build_dirs, backend):
+    plan = TrialPlan(backend=backend, scenario=parse("gil+nogil"), n=300_000, rep=2, inner_repetitions=9)
+    result = run_trial(plan, build_dirs[backend], {})
+    runs = result["runs"]
+    assert [r["run"] for r in runs] == list(range(1, 10)) and result["run_count"] == 9
+    assert result["wall_s"] == sorted(r["wall_s"] for r in runs)[4]
+    assert all(r["correct"] for r in runs)
+    # gil first: the GIL-holding call keeps the second thread from starting, in every run.
+    assert all(r["serialized"] for r in runs) and result["serialized_runs"] == 9
+    assert result["started_at"] <= runs[-1]["started_at"] <= result["ended_at"]
+    # threads.csv shows the median run
+    median_run = runs[trial.median_run([r["wall_s"] for r in runs])]
+    assert [t[0] for t in median_run["threads"]] == [r["start_ns"] for r in result["thread_records"]]
+
+
+def test_a_wrong_value_in_any_run_fails_the_trial_and_is_shown(monkeypatch, build_dirs):
+    calls = []
+
+    def flaky(n):
+        calls.append(n)
+        return 7 if len(calls) == 6 else fib_mod64(n)  # 6th call: 2 warm-ups, then runs 1-4
+
+    monkeypatch.setattr(kernels.load("cython"), "entry_point", lambda mode, build_dir: flaky)
+    result = run_trial(TrialPlan("cython", parse("nogil"), 50_000, 1, inner_repetitions=4), build_dirs["cython"], {})
+    assert result["correct"] is False
+    assert [r["correct"] for r in result["runs"]].count(False) == 1
+    assert result["thread_records"][0]["value"] == "7"
+    with pytest.raises(IncorrectResult, match="returned 7"):
+        check(result)
+
+
+def test_the_main_thread_waits_on_the_last_workers_cpu_and_gets_its_cpus_back():
+    import os
+
+    before = os.sched_getaffinity(0)
+    assert trial.main_cpu([0, 1]) == 1
+    assert trial.main_cpu([None, None]) is None
+    cpu = min(before)
+    with trial.main_thread_on(cpu):
+        assert os.sched_getaffinity(0) == {cpu}
+    assert os.sched_getaffinity(0) == before
