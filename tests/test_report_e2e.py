@@ -11,7 +11,7 @@ from tests.conftest import TINY_CONFIG, snakemake
 
 pytestmark = pytest.mark.slow
 
-FIGURES = ["wall", "timeline", "ratio_heatmap", "scaling", "distribution", "cpu_vs_wall"]
+FIGURES = ["wall", "timeline", "ratio_heatmap", "scaling", "distribution", "cpu_vs_wall", "race", "drift"]
 
 
 def test_report_embeds_every_figure_and_needs_no_other_file(tiny_run):

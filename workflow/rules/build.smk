@@ -6,9 +6,9 @@ rule build:
         manifest="results/build/{backend}/manifest.json",
     log:
         "results/logs/build/{backend}.log",
+    priority: BUILD_PRIORITY
     conda:
         "../../envs/pipeline.yaml"
-    priority: BUILD_PRIORITY
     resources:
         timing_slot=timing_slot,
     params:

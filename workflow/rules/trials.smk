@@ -6,12 +6,12 @@ rule trial:
         trial="results/trials/{backend}/{scenario}/n{n}/rep{rep}.json",
     log:
         "results/logs/trials/{backend}/{scenario}/n{n}/rep{rep}.log",
+    priority: trial_priority
     group:
         trial_group if TRIAL_GROUPS else None
     conda:
         "../../envs/pipeline.yaml"
     threads: trial_threads
-    priority: trial_priority
     resources:
         timing_slot=timing_slot,
         runtime=trial_runtime,
