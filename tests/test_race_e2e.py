@@ -62,7 +62,8 @@ def test_the_rounds_are_interleaved(race_run):
     assert list(timings["rep"]) == sorted(timings["rep"])
     span = timings["ended_at"].max() - timings["started_at"].min()
     for _, cell in timings.groupby(["backend", "scenario"]):
-        assert cell["started_at"].max() - cell["started_at"].min() > 0.6 * span
+        # at least the 3 middle rounds of 5 lie between its first and last trial
+        assert cell["started_at"].max() - cell["started_at"].min() > 0.5 * span
     # and within a round the cells are shuffled, not in grid order
     first_round = timings[timings["rep"] == 1]
     listed = list(first_round.sort_values(["backend", "scenario"])[["backend", "scenario"]].itertuples(index=False))
