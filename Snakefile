@@ -13,6 +13,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/calibrate.smk"
 include: "workflow/rules/groups.smk"
 include: "workflow/rules/safety.smk"
+include: "workflow/rules/compare.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -21,6 +22,7 @@ include: "workflow/rules/report.smk"
 localrules:
     all,
     aggregate,
+    compare,
     cycles,
     report,
 
@@ -34,3 +36,4 @@ rule all:
         ["results/safety.csv"] if config["safety_experiment"] else [],
         rules.report.output.html,
         rules.report.output.summary,
+        comparison_files(),

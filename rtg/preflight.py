@@ -72,6 +72,20 @@ def _check_grid_size(config: Mapping) -> None:
         )
 
 
+def _check_earlier_runs(config: Mapping, basedir: str | Path) -> None:
+    """Each ``compare_with`` folder is a readable results folder whose trial files pass the integrity check."""
+    from rtg import compare
+
+    for folder in config.get("compare_with") or []:
+        problems = compare.folder_problems(folder, current=Path("results"))
+        if problems:
+            raise rtg_config.ConfigError(f"Invalid config value 'compare_with': {'; '.join(problems)}.")
+        try:
+            compare.load(folder, verify=True)
+        except compare.CompareError as error:
+            raise rtg_config.ConfigError(f"Invalid config value 'compare_with': {error}") from None
+
+
 def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys.executable) -> dict[str, dict]:
     """Check and complete ``config`` in place; return the probed interpreters (label -> facts).
 
@@ -86,6 +100,7 @@ def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys
         raise rtg_config.ConfigError(str(error)) from None
     _check_numbers(config)
     _check_grid_size(config)
+    _check_earlier_runs(config, basedir)
     try:
         return axes.resolve(config["interpreters"], config["backends"], running)
     except InterpreterError as error:

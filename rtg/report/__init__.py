@@ -26,6 +26,7 @@ from rtg import claims as blog_claims
 from rtg import figures as plots
 from rtg.report import answer as answer_section
 from rtg.report import claims as claims_section
+from rtg.report import compare as compare_section
 from rtg.report import cycles as cycles_section
 from rtg.report import environment as environment_section
 from rtg.report import figures as figures_section
@@ -60,6 +61,7 @@ TITLE = "Release the GIL: what it bought on this machine"
 #: The sections, top to bottom: the answer first, the environment last.
 SECTIONS = (
     answer_section,
+    compare_section,
     flags_section,
     claims_section,
     figures_section,
@@ -164,8 +166,12 @@ def write(
     missing_csv: Path | None = None,
     cycles_csv: Path | None = None,
     runs_csv: Path | None = None,
+    comparison: list[Path] | None = None,
 ) -> None:
-    """Read the pipeline's tables and write every report output."""
+    """Read the pipeline's tables and write every report output.
+
+    ``comparison``: compare.csv, compare.json and the figure of the compare rule, when there is one.
+    """
     timings = pd.read_csv(timings_csv)
     runs = pd.read_csv(runs_csv) if runs_csv and Path(runs_csv).exists() else None
     threads = pd.read_csv(threads_csv)
@@ -181,6 +187,7 @@ def write(
         cycles=load_cycles(cycles_csv),
         runs=runs,
     )
+    parts["comparison"] = compare_section.load(comparison)
     for name, path in figure_paths.items():
         plots.save(parts["figures"][name], path)
     parts["summary"].to_csv(out["summary"], index=False)

@@ -145,3 +145,25 @@ def group_trial_files(wildcards):
 def trial_group_files(wildcards=None):
     """One record per cluster group (none unless trial_group_size > 1)."""
     return [f"results/groups/{group}.json" for group in GROUP_MEMBERS]
+
+
+def earlier_run_files(wildcards=None):
+    """The tables of each compare_with folder (read only): a changed earlier run redoes the comparison."""
+    names = ("timings.csv", "runs.csv", "environment.json")
+    return [
+        os.path.join(folder, name)
+        for folder in config["compare_with"]
+        for name in names
+        if os.path.exists(os.path.join(folder, name))
+    ]
+
+
+def comparison_files(wildcards=None):
+    """The comparison's outputs, for the report, when compare_with names earlier runs."""
+    if not config["compare_with"]:
+        return []
+    return [
+        "results/compare.csv",
+        "results/compare.json",
+        "results/figures/compare.png",
+    ]

@@ -12,6 +12,7 @@ rule report:
         missing=rules.aggregate.output.missing,
         cycles=rules.cycles.output.cycles,
         safety=["results/safety.csv"] if config.get("safety_experiment", False) else [],
+        comparison=comparison_files,
     output:
         summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),
         claims=report("results/claims.csv", caption="../report/claims.rst", category="Tables"),

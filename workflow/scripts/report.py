@@ -22,6 +22,7 @@ def main(sm) -> None:
             missing_csv=Path(sm.input.missing),
             cycles_csv=Path(sm.input.cycles),
             runs_csv=Path(sm.input.runs),
+            comparison=[Path(p) for p in sm.input.comparison],
         )
         print(f"report written to {sm.output.html}")
 
