@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from rtg.figures import fmt_n, placeholder, save, style
 
@@ -52,6 +53,11 @@ def fig_compare(table: pd.DataFrame, threshold: float) -> Figure:
     ax.axvspan(1 - threshold, 1 + threshold, color="#eeeeee", zorder=0, label=f"±{threshold:.0%}")
     ax.axvline(1.0, color="black", lw=0.8)
     ax.set_xscale("log")
+    # Plain factors (0.95×, 1×, 1.05×) instead of 9.5 × 10^-1 on a log axis that spans less than a decade.
+    factor = FuncFormatter(lambda value, _: f"{value:.3g}×")
+    ax.xaxis.set_major_formatter(factor)
+    ax.xaxis.set_minor_formatter(factor)
+    ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("wall time now ÷ earlier (×, log scale)")
