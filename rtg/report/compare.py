@@ -55,6 +55,12 @@ def cells_display(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _short(value: str) -> str:
+    """A sha256 shown by its first 12 digits (compare.json keeps all 64)."""
+    text = str(value)
+    return text[:12] if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else text
+
+
 def summary_lines(comparison: Mapping[str, Any]) -> list[str]:
     """Per earlier run: what differs, the cross-machine warning, then the verdict counts."""
     table, record = comparison["table"], comparison["record"]
@@ -63,7 +69,7 @@ def summary_lines(comparison: Mapping[str, Any]) -> list[str]:
         folder = entry["folder"]
         diffs = entry["differences"]
         if diffs:
-            listed = "; ".join(f"{d['what']}: {d['earlier']} → {d['now']}" for d in diffs)
+            listed = "; ".join(f"{d['what']}: {_short(d['earlier'])} → {_short(d['now'])}" for d in diffs)
             lines.append(f"Against {folder}, what differs: {listed}.")
         else:
             lines.append(f"Against {folder}: no difference in machine, Python, packages, flags or builds.")
