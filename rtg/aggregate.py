@@ -16,31 +16,39 @@ from rtg import race
 
 #: Columns of timings.csv, in order (the README documents them).
 TIMING_COLUMNS = [
-    "backend", "executor", "interpreter", "scenario", "threads", "gil_mode", "start_order", "n", "rep",
-    "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs", "result", "correct",
+    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms",
+    "scenario", "threads", "gil_mode", "start_order", "n", "rep",
+    "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
+    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
     "slurm_job_id", "slurm_node",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
 THREAD_COLUMNS = [
-    "backend", "executor", "interpreter", "scenario", "n", "rep",
-    "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu",
+    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "n", "rep",
+    "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu", "calls", "max_gap_s", "max_wait_s",
 ]  # fmt: skip
 #: Columns of runs.csv before the per-thread ones (thread<i>_start_ns, thread<i>_end_ns).
 RUN_COLUMNS = [
-    "backend", "executor", "interpreter", "scenario", "threads", "n", "rep",
-    "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct",
+    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "threads", "n", "rep",
+    "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct", "max_gap_s",
+    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
 ]  # fmt: skip
 #: Sort order of both tables: one block per backend, executor and interpreter.
-SORT_KEYS = ["backend", "executor", "interpreter", "scenario", "n", "rep"]
+SORT_KEYS = ["backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "n", "rep"]
 
 
-def axes(trial: dict) -> dict[str, str]:
-    """Executor and interpreter of a trial; records from before these axes ran threads."""
+def axes(trial: dict) -> dict[str, str | int | float]:
+    """Executor, interpreter and call pattern of a trial; records from before these axes ran the defaults."""
     meta = trial["metadata"]
     fallback = f"{meta.get('python_implementation', 'cpython').lower()}-{meta['python_version']}"
-    return {"executor": trial.get("executor", "threads"), "interpreter": trial.get("interpreter", fallback)}
+    return {
+        "executor": trial.get("executor", "threads"),
+        "interpreter": trial.get("interpreter", fallback),
+        "calls_per_thread": int(trial.get("calls_per_thread", 1)),
+        "switch_interval_ms": float(trial.get("switch_interval_ms", 5.0)),
+    }
 
 
 def read_trials(paths: Iterable[str | Path]) -> list[dict]:
@@ -120,6 +128,9 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
             "cpu_s": r["cpu_s"],
             "correct": r["correct"],
             "cpu": r["cpu"],
+            "calls": r.get("calls", 1),
+            "max_gap_s": r.get("max_gap_s", 0.0),
+            "max_wait_s": r.get("max_wait_s", 0.0),
         }
         for t in trials
         for r in t["thread_records"]
@@ -147,6 +158,10 @@ def runs_table(trials: list[dict]) -> pd.DataFrame:
                 "n": t["n"],
                 "rep": t["rep"],
                 **{k: run[k] for k in ("run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct")},
+                **{
+                    k: run.get(k)
+                    for k in ("max_gap_s", "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention")
+                },
             }
             for i, (start, end, cpu_s) in enumerate(run["threads"]):
                 row[f"thread{i}_start_ns"] = start

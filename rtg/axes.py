@@ -1,18 +1,24 @@
-"""The executor and interpreter axes as Snakemake targets.
+"""The executor, interpreter and call-pattern axes as Snakemake targets.
 
-The default point of both axes (threads, the Python running snakemake) keeps
-the documented paths ``results/build/<backend>/manifest.json`` and
+The default point of every axis (threads, the Python running snakemake, one
+call per thread, CPython's 5 ms switch interval) keeps the documented paths
+``results/build/<backend>/manifest.json`` and
 ``results/trials/<backend>/<scenario>/n<n>/rep<rep>.json``. Any other point
 lives one level down, named by its axes, so existing results and readers stay
 valid:
 
 ``results/build/<interpreter>/<backend>/manifest.json``
-``results/trials/<executor>/<interpreter>/<backend>/<scenario>/n<n>/rep<rep>.json``
+``results/trials/<mode>/<interpreter>/<backend>/<scenario>/n<n>/rep<rep>.json``
+
+where ``<mode>`` is the executor, followed by ``-k<calls per thread>`` and
+``-si<switch interval in ms>`` when they are not the defaults (``threads``,
+``threads-k100``, ``processes-k10-si0.5``; see :func:`mode` and :func:`parse_mode`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -20,8 +26,34 @@ from rtg import interpreters
 from rtg.nscale import backend_n_values
 
 DEFAULT_EXECUTOR = "threads"
+DEFAULT_CALLS = 1
+#: CPython's own default switch interval (``sys.getswitchinterval()`` = 0.005 s).
+DEFAULT_SWITCH_MS = 5.0
 #: Wildcard constraints of the axes (labels come from ``interpreters.label``).
-EXECUTOR_PATTERN = "threads|processes"
+EXECUTOR_PATTERN = r"(?:threads|processes)(?:-k[1-9]\d*)?(?:-si\d+(?:\.\d+)?)?"
+_MODE = re.compile(r"^(?P<executor>threads|processes)(?:-k(?P<k>[1-9]\d*))?(?:-si(?P<si>\d+(?:\.\d+)?))?$")
+
+
+def mode(executor: str, calls: int = DEFAULT_CALLS, switch_ms: float = DEFAULT_SWITCH_MS) -> str:
+    """The path segment of an executor and call pattern: ``threads``, ``threads-k100-si0.5``."""
+    text = executor
+    if int(calls) != DEFAULT_CALLS:
+        text += f"-k{int(calls)}"
+    if float(switch_ms) != DEFAULT_SWITCH_MS:
+        text += f"-si{float(switch_ms):g}"
+    return text
+
+
+def parse_mode(segment: str) -> tuple[str, int, float]:
+    """(executor, calls per thread, switch interval in ms) of a path segment made by :func:`mode`."""
+    match = _MODE.match(segment)
+    if match is None:
+        raise ValueError(f"not an executor/call-pattern segment: {segment!r}")
+    k = int(match["k"]) if match["k"] else DEFAULT_CALLS
+    si = float(match["si"]) if match["si"] else DEFAULT_SWITCH_MS
+    return match["executor"], k, si
+
+
 INTERPRETER_PATTERN = r"[a-z]+-\d+(?:\.\d+)*[a-z0-9]*t?"
 
 
@@ -29,10 +61,13 @@ def _same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def resolve(paths: Sequence[str], backends: Sequence[str], running: str = sys.executable) -> dict[str, dict]:
+def resolve(
+    paths: Sequence[str], backends: Sequence[str], running: str = sys.executable, extra: Sequence[str] = ()
+) -> dict[str, dict]:
     """label -> probe info (plus ``default``) for each configured interpreter.
 
-    Probes every interpreter once and checks it can run every backend, so a
+    Probes every interpreter once and checks it can run every backend (and
+    import the ``extra`` modules, e.g. gilknocker for the heartbeat), so a
     missing package stops the workflow before any job, naming the interpreter.
     """
     resolved: dict[str, dict] = {}
@@ -47,8 +82,14 @@ def resolve(paths: Sequence[str], backends: Sequence[str], running: str = sys.ex
         }
     )
     for path in paths or [running]:
-        info = interpreters.probe(path, modules)
+        info = interpreters.probe(path, [*modules, *extra])
         interpreters.check_lacks(path, info, backends)
+        missing = [m for m in extra if m in info.get("missing", [])]
+        if missing:
+            raise interpreters.InterpreterError(
+                f"{path} lacks {', '.join(missing)} (heartbeat: true needs it): install it there "
+                f"(python -m pip install -r envs/requirements.txt)"
+            )
         label = interpreters.label(info)
         if label in resolved:
             raise interpreters.InterpreterError(
@@ -66,21 +107,32 @@ def build_path(backend: str, interpreter: str, interps: Mapping[str, dict]) -> s
 
 
 def trial_path(
-    backend: str, scenario: str, n: int, rep: int, executor: str, interpreter: str, interps: Mapping[str, dict]
+    backend: str,
+    scenario: str,
+    n: int,
+    rep: int,
+    executor: str,
+    interpreter: str,
+    interps: Mapping[str, dict],
+    calls: int = DEFAULT_CALLS,
+    switch_ms: float = DEFAULT_SWITCH_MS,
 ) -> str:
     """Trial path for one grid point on the given axes."""
     tail = f"{backend}/{scenario}/n{n}/rep{rep}.json"
-    if executor == DEFAULT_EXECUTOR and interps[interpreter]["default"]:
+    segment = mode(executor, calls, switch_ms)
+    if segment == DEFAULT_EXECUTOR and interps[interpreter]["default"]:
         return f"results/trials/{tail}"
-    return f"results/trials/{executor}/{interpreter}/{tail}"
+    return f"results/trials/{segment}/{interpreter}/{tail}"
 
 
 def trial_paths(config: Mapping, interps: Mapping[str, dict]) -> list[str]:
-    """Every trial of the grid: interpreter x executor x backend x scenario x (scaled) n x rep."""
+    """Every trial of the grid: interpreter x executor x calls x switch interval x backend x scenario x n x rep."""
     return [
-        trial_path(backend, scenario, n, rep, executor, interpreter, interps)
+        trial_path(backend, scenario, n, rep, executor, interpreter, interps, calls, switch_ms)
         for interpreter in interps
         for executor in config["executors"]
+        for calls in config.get("calls_per_thread", [DEFAULT_CALLS])
+        for switch_ms in config.get("switch_interval_ms", [DEFAULT_SWITCH_MS])
         for backend in config["backends"]
         for scenario in config["scenarios"]
         for n in backend_n_values(backend, config["n_values"], config.get("n_scale"))

@@ -51,6 +51,7 @@ def run_processes(
     cpus: Sequence[int | None] | None = None,
     python: str = sys.executable,
     timeout: float = 3600.0,
+    calls: int = 1,
 ) -> ProcessRun:
     """Spawn one worker per token in order, wait for all, return the timed records."""
     cpus = list(cpus) if cpus is not None else [None] * len(tokens)
@@ -58,7 +59,7 @@ def run_processes(
     start_ns = time.perf_counter_ns()
     children = [
         subprocess.Popen(
-            [python, str(WORKER), backend, str(build_dir), token, str(n), "" if cpu is None else str(cpu)],
+            [python, str(WORKER), backend, str(build_dir), token, str(n), "" if cpu is None else str(cpu), str(calls)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -87,6 +88,7 @@ def run_processes(
                 "cpu": data["cpu"],
                 "pid": data["pid"],
                 "gil_enabled": data["gil_enabled"],
+                "calls": data.get("calls"),
             }
         )
     return ProcessRun(

@@ -485,9 +485,12 @@ def fold_axes(frames: list[pd.DataFrame], varying: list[str]) -> list[pd.DataFra
 
 def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
     """All figures by name (:data:`FIGURES`, then the race section's), from correct trials only."""
-    from rtg import race_figures  # it imports this module
+    from rtg import call_figures, patterns, race_figures  # they import this module
 
-    own = race_figures.make_all(timings, summary)
+    own = {
+        **race_figures.make_all(timings, summary),
+        "calls": call_figures.fig_calls(patterns.points(summary), patterns.headline(summary)),
+    }
     metrics = stats.valid_trials(stats.trial_metrics(timings, threads))
     varying = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in metrics.columns and metrics[c].nunique() > 1]
     metrics, threads, summary = fold_axes([metrics, threads, summary], varying)

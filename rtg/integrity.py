@@ -31,7 +31,7 @@ SEAL_KEY = "record_sha256"
 #: differ here must not be pooled. Grid keys (backends, n_values, ...) and
 #: report or aggregation options stay out: raising repetitions must not make
 #: old trials incompatible. Add a key here when a new one changes measurements.
-MEASUREMENT_KEYS = ("pin_threads", "isolate_trials", "inner_repetitions")
+MEASUREMENT_KEYS = ("pin_threads", "isolate_trials", "inner_repetitions", "heartbeat")
 #: The trailing part of every trial path: <backend>/<scenario>/n<n>/rep<rep>.json
 _TRIAL_PATH = re.compile(r"(?P<backend>[^/]+)/(?P<scenario>[^/]+)/n(?P<n>\d+)/rep(?P<rep>\d+)\.json$")
 MISSING_COLUMNS = ["backend", "scenario", "n", "rep", "trial_file", "log_file", "reason"]
@@ -99,11 +99,17 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
     for key, value in columns.items():
         if record[key] != value:
             found.append(f"{key} is {record[key]!r} but scenario {scenario.name!r} means {value!r}")
-    reference = str(fib_mod64(record["n"]))
+    # Each call computes F(n / calls_per_thread): F(n) for the blog's one call per thread.
+    calls = int(record.get("calls_per_thread", 1))
+    if calls < 1 or record["n"] % calls:
+        return [*found, f"calls_per_thread {calls} does not divide n = {record['n']}"]
+    call_n = record["n"] // calls
+    reference = str(fib_mod64(call_n))
     if record["expected"] != reference:
-        found.append(f"expected is {record['expected']} but F({record['n']}) mod 2^64 = {reference}")
+        found.append(f"expected is {record['expected']} but F({call_n}) mod 2^64 = {reference}")
     if record["result"] != reference:
-        found.append(f"result is {record['result']} but F({record['n']}) mod 2^64 = {reference}")
+        found.append(f"result is {record['result']} but F({call_n}) mod 2^64 = {reference}")
+    found.extend(mode_problems(record, path))
     threads = record["thread_records"]
     if [t["index"] for t in threads] != list(range(scenario.threads)):
         found.append(f"thread_records must be threads 0..{scenario.threads - 1} in order")
@@ -129,6 +135,30 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
             f"{current[:12]}: trials of different builds are never mixed"
         )
     return found
+
+
+_AXIS_PATH = re.compile(r"trials/(?P<mode>[^/]+)/(?P<interp>[^/]+)/[^/]+/[^/]+/n\d+/rep\d+\.json$")
+
+
+def mode_problems(record: dict, path: str | Path) -> list[str]:
+    """An axis path's executor and call pattern (rtg/axes.py) must be the record's."""
+    from rtg import axes
+
+    match = _AXIS_PATH.search(Path(path).as_posix())
+    if match is None:
+        return []
+    try:
+        in_path = axes.parse_mode(match["mode"])
+    except ValueError:
+        return []
+    in_file = (
+        record.get("executor", axes.DEFAULT_EXECUTOR),
+        int(record.get("calls_per_thread", axes.DEFAULT_CALLS)),
+        float(record.get("switch_interval_ms", axes.DEFAULT_SWITCH_MS)),
+    )
+    if in_path != in_file:
+        return [f"the file holds executor/calls/switch interval {in_file} but its path says {in_path}"]
+    return []
 
 
 def run_problems(record: dict, threads: int) -> list[str]:

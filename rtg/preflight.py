@@ -57,7 +57,28 @@ def _check_numbers(config: Mapping) -> None:
 def trial_count(config: Mapping, interpreters: int) -> int:
     """Trials in the grid, counted without listing them."""
     per_backend = sum(len(backend_n_values(b, config["n_values"], config.get("n_scale"))) for b in config["backends"])
-    return interpreters * len(config["executors"]) * per_backend * len(config["scenarios"]) * config["repetitions"]
+    patterns = len(config.get("calls_per_thread", [1])) * len(config.get("switch_interval_ms", [5]))
+    return (
+        interpreters
+        * len(config["executors"])
+        * patterns
+        * per_backend
+        * len(config["scenarios"])
+        * config["repetitions"]
+    )
+
+
+def _check_calls(config: Mapping) -> None:
+    """Every k of calls_per_thread divides every (scaled) n: each call runs n/k iterations."""
+    for k in config.get("calls_per_thread", [1]):
+        for backend in config["backends"]:
+            for n in backend_n_values(backend, config["n_values"], config.get("n_scale")):
+                if n % k:
+                    raise rtg_config.ConfigError(
+                        f"Invalid config value 'calls_per_thread': k = {k} does not divide n = {n} ({backend}); "
+                        f"each thread makes k calls of n/k iterations, so every k must divide every n in "
+                        f"n_values (after n_scale): pick k from the divisors of n, e.g. 10, 100 or 1000 for n = 1e8."
+                    )
 
 
 def _check_grid_size(config: Mapping) -> None:
@@ -66,7 +87,9 @@ def _check_grid_size(config: Mapping) -> None:
     if count > MAX_TRIALS:
         raise rtg_config.ConfigError(
             f"The grid has {count:,} trials (interpreters {interpreters} x executors {len(config['executors'])} "
-            f"x backends {len(config['backends'])} x scenarios {len(config['scenarios'])} x n_values "
+            f"x calls_per_thread {len(config.get('calls_per_thread', [1]))} x switch_interval_ms "
+            f"{len(config.get('switch_interval_ms', [5]))} x backends {len(config['backends'])} "
+            f"x scenarios {len(config['scenarios'])} x n_values "
             f"{len(config['n_values'])} x repetitions {config['repetitions']}); one run takes at most "
             f"{MAX_TRIALS:,}: lower 'repetitions' or 'n_values', or split the sweep into several runs."
         )
@@ -99,10 +122,12 @@ def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys
     except ValueError as error:
         raise rtg_config.ConfigError(str(error)) from None
     _check_numbers(config)
+    _check_calls(config)
     _check_grid_size(config)
     _check_earlier_runs(config, basedir)
     try:
-        return axes.resolve(config["interpreters"], config["backends"], running)
+        extra = ["gilknocker"] if config.get("heartbeat") else []
+        return axes.resolve(config["interpreters"], config["backends"], running, extra)
     except InterpreterError as error:
         where = "Invalid config value 'interpreters'" if config["interpreters"] else "Config 'backends' cannot run"
         raise rtg_config.ConfigError(f"{where}: {error}.") from None

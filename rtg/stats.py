@@ -28,7 +28,13 @@ from rtg import hierarchy, race
 #: Columns that always identify a cell of the experiment grid.
 KEY_COLUMNS: tuple[str, ...] = ("backend", "scenario", "n")
 #: Categorical axes that may be added later; when present they join the key.
-OPTIONAL_KEY_COLUMNS: tuple[str, ...] = ("executor", "interpreter", "toolchain")
+OPTIONAL_KEY_COLUMNS: tuple[str, ...] = (
+    "executor",
+    "interpreter",
+    "calls_per_thread",
+    "switch_interval_ms",
+    "toolchain",
+)
 #: Scenario separator, one token per thread in start order (see rtg.scenarios).
 SEPARATOR = "+"
 #: Modified z-score above which a trial is an outlier (Iglewicz and Hoaglin's

@@ -24,6 +24,7 @@ import math
 import os
 import resource
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rtg import executors, interpreters, metadata, race
+from rtg.calls import CallLog, call_loop
 from rtg.errors import UserError
+from rtg.heartbeat import Heartbeat, stalls
 from rtg.reference import fib_mod64
 from rtg.scenarios import Scenario
 
@@ -42,6 +45,8 @@ WARMUP_N = 1_000
 AUTO_TARGET_S = 0.1
 #: ... but never more runs than this in one process.
 AUTO_MAX_RUNS = 100
+#: Per-run readings of the heartbeat and gilknocker (rtg/heartbeat.py), when it is on.
+OBSERVED = ("heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention")
 
 
 class IncorrectResult(UserError):
@@ -60,6 +65,8 @@ class ThreadRecord:
     cpu_s: float = 0.0
     value: int | None = None
     error: str | None = None
+    #: With calls_per_thread > 1: what the thread's call loop saw (rtg/calls.py).
+    calls: CallLog | None = None
 
 
 @dataclass
@@ -76,6 +83,12 @@ class TrialPlan:
     executor: str = "threads"
     #: Timed runs in this process: a count >= 1 or "auto" (see ``run_count``).
     inner_repetitions: int | str = "auto"
+    #: Each thread makes this many calls of n / calls iterations from a Python loop (1: the blog).
+    calls_per_thread: int = 1
+    #: CPython's switch interval for this trial, set before the warm-up (5 ms is CPython's default).
+    switch_interval_ms: float = 5.0
+    #: Run the heartbeat thread and gilknocker during the timed region (rtg/heartbeat.py).
+    heartbeat: bool = False
 
     def thread_cpus(self) -> list[int | None]:
         """One distinct CPU per thread when there are enough, else no pinning."""
@@ -84,25 +97,42 @@ class TrialPlan:
         return list(self.cpus[: self.scenario.threads])
 
 
-def _worker(fn: Callable[[int], int], n: int, record: ThreadRecord, origin_ns: int) -> None:
+def _worker(
+    fn: Callable[[int], int], n: int, record: ThreadRecord, origin_ns: int, calls: int = 1, expected: int = 0
+) -> None:
     if record.cpu is not None:
         # On Linux this pins only the calling thread.
         os.sched_setaffinity(0, {record.cpu})
     record.start_ns = time.perf_counter_ns() - origin_ns
     cpu0 = time.thread_time()
     try:
-        record.value = fn(n)
+        if calls == 1:
+            record.value = fn(n)  # the blog's one long call, nothing around it
+        else:
+            record.calls = CallLog()
+            record.value = call_loop(fn, n, calls, expected, record.calls)
     except BaseException as exc:  # recorded and re-raised in the main thread
         record.error = f"{type(exc).__name__}: {exc}"
     record.cpu_s = time.thread_time() - cpu0
     record.end_ns = time.perf_counter_ns() - origin_ns
 
 
-def run_threads(functions: list[Callable[[int], int]], n: int, cpus: list[int | None], tokens: tuple[str, ...]) -> dict:
-    """Run ``functions[i](n)`` in thread i, started in list order; return timings."""
+def run_threads(
+    functions: list[Callable[[int], int]],
+    n: int,
+    cpus: list[int | None],
+    tokens: tuple[str, ...],
+    calls: int = 1,
+    expected: int = 0,
+    heartbeat: bool = False,
+) -> dict:
+    """Run ``functions[i](n)`` in thread i (as ``calls`` calls of n / calls), started in list order; return timings.
+
+    ``expected`` is the value of one call (F(n / calls)), checked after every call when ``calls`` > 1.
+    """
     records = [ThreadRecord(index=i, token=tok, cpu=cpu) for i, (tok, cpu) in enumerate(zip(tokens, cpus, strict=True))]
     with main_thread_on(main_cpu(cpus)):
-        return _timed_threads(functions, n, records)
+        return _timed_threads(functions, n, records, calls, expected, heartbeat)
 
 
 def main_cpu(cpus: list[int | None]) -> int | None:
@@ -133,13 +163,25 @@ def main_thread_on(cpu: int | None) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
-def _timed_threads(functions: list[Callable[[int], int]], n: int, records: list[ThreadRecord]) -> dict:
+def _timed_threads(
+    functions: list[Callable[[int], int]],
+    n: int,
+    records: list[ThreadRecord],
+    calls: int = 1,
+    expected: int = 0,
+    heartbeat: bool = False,
+) -> dict:
     load_before = metadata.loadavg()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    beat = Heartbeat() if heartbeat else None
+    if beat is not None:
+        beat.start()  # before the region: its own start-up is never timed
     started_at = time.time()
     origin_ns = time.perf_counter_ns()
     threads = [
-        threading.Thread(target=_worker, args=(fn, n, rec, origin_ns), name=f"trial-{rec.index}-{rec.token}")
+        threading.Thread(
+            target=_worker, args=(fn, n, rec, origin_ns, calls, expected), name=f"trial-{rec.index}-{rec.token}"
+        )
         for fn, rec in zip(functions, records, strict=True)
     ]
     # Timed region: the blog's t1.start(); t2.start(); t1.join(); t2.join().
@@ -149,6 +191,10 @@ def _timed_threads(functions: list[Callable[[int], int]], n: int, records: list[
         thread.join()
     wall_ns = time.perf_counter_ns() - origin_ns
     ended_at = time.time()
+    observed: dict = {}
+    if beat is not None:
+        contention = beat.stop()
+        observed = {**stalls(beat.wakes_ns, origin_ns, origin_ns + wall_ns), "gil_contention": contention}
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     load_after = metadata.loadavg()
     errors = [f"thread {r.index} ({r.token}): {r.error}" for r in records if r.error]
@@ -167,6 +213,7 @@ def _timed_threads(functions: list[Callable[[int], int]], n: int, records: list[
         "loadavg_before": load_before,
         "loadavg_after": load_after,
         "records": records,
+        **observed,
     }
 
 
@@ -202,6 +249,9 @@ def run_record(index: int, timing: dict) -> dict:
         # [start_ns, end_ns, cpu_s] per thread, offsets from this run's own start.
         "threads": [[r.start_ns, r.end_ns, r.cpu_s] for r in records],
         "correct": None,  # filled in by run_trial against the reference
+        # The longest wait of any thread between one call's return and its next call (calls_per_thread > 1).
+        "max_gap_s": max((r.calls.summary()["max_gap_s"] for r in records if r.calls), default=0.0),
+        **{key: timing[key] for key in OBSERVED if key in timing},
     }
 
 
@@ -212,9 +262,24 @@ def median_run(walls: list[float]) -> int:
 
 
 def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
-    """Load the backend, warm up, time the region ``run_count`` times, check every value."""
+    """Load the backend, warm up, time the region ``run_count`` times, check every value.
+
+    The switch interval is the plan's for the whole trial and the caller's again afterwards.
+    """
+    before = sys.getswitchinterval()
+    try:
+        return _run_trial(plan, build_dir, manifest)
+    finally:
+        sys.setswitchinterval(before)
+
+
+def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     if plan.executor not in executors.EXECUTORS:
         raise ValueError(f"unknown executor {plan.executor!r}; allowed: {', '.join(executors.EXECUTORS)}")
+    if plan.calls_per_thread < 1 or plan.n % plan.calls_per_thread:
+        raise ValueError(f"calls_per_thread {plan.calls_per_thread} must be >= 1 and divide n = {plan.n}")
+    # Before the warm-up, so that everything after it runs under the interval being measured.
+    sys.setswitchinterval(plan.switch_interval_ms / 1000)
     from kernels import load
 
     backend = load(plan.backend)
@@ -230,24 +295,28 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
                 f"{fib_mod64(WARMUP_N)} (F(n) mod 2^64): the kernel is wrong; check its source under kernels/ "
                 f"and the flags in cython_cflags"
             )
-    expected = fib_mod64(plan.n)
+    calls = plan.calls_per_thread
+    # Every call computes F(n / calls): with one call per thread, F(n) as in the blog.
+    expected = fib_mod64(plan.n // calls)
     functions = [entry[t] for t in plan.scenario.tokens]
+    beat = plan.heartbeat and plan.executor == "threads"  # other processes do not share this GIL
 
     def timed_run() -> dict:
         if plan.executor == "processes":
             return run_processes(plan, build_dir)
-        return run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens)
+        return run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens, calls, expected, beat)
 
     if plan.executor == "threads":
         # The first threads a process creates start 2-3x slower (measured: README, "Serialized
         # runs"); one untimed run of the whole scenario keeps that out of every timed run.
-        run_threads(functions, WARMUP_N, plan.thread_cpus(), plan.scenario.tokens)
+        warm = WARMUP_N * calls
+        run_threads(functions, warm, plan.thread_cpus(), plan.scenario.tokens, calls, fib_mod64(WARMUP_N), beat)
     timings = [timed_run()]
     for _ in range(run_count(plan.inner_repetitions, timings[0]["wall_s"]) - 1):
         timings.append(timed_run())
     runs = [run_record(i, t) for i, t in enumerate(timings, start=1)]
     for run, timing in zip(runs, timings, strict=True):
-        run["correct"] = all(r.value == expected for r in timing["records"])
+        run["correct"] = all(r.value == expected and (r.calls is None or r.calls.wrong == 0) for r in timing["records"])
     walls = [t["wall_s"] for t in timings]
     # threads.csv shows the median run; a run with a wrong value takes its place, so that
     # check() and the integrity check name the thread that was wrong.
@@ -267,14 +336,16 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
             "end_ns": r.end_ns,
             "cpu_s": r.cpu_s,
             "value": str(r.value),
-            "correct": r.value == expected,
+            "correct": r.value == expected and (r.calls is None or r.calls.wrong == 0),
+            **(r.calls.summary() if r.calls else {"calls": calls}),
         }
         for r in records
     ]
     correct = all(run["correct"] for run in runs) and all(row["correct"] for row in thread_rows)
 
-    def median_of(key: str) -> float:
-        return float(statistics.median(t[key] for t in timings))
+    def median_of(key: str) -> float | None:
+        values = [t[key] for t in timings if t.get(key) is not None and not math.isnan(t[key])]
+        return float(statistics.median(values)) if values else None
 
     return {
         "schema_version": SCHEMA_VERSION,
@@ -292,6 +363,12 @@ def run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "cpu_sys_s": median_of("cpu_sys_s"),
         "started_at": timings[0]["started_at"],
         "ended_at": timings[-1]["ended_at"],
+        "calls_per_thread": calls,
+        "switch_interval_ms": plan.switch_interval_ms,
+        "switch_interval_s": sys.getswitchinterval(),
+        "heartbeat": beat,
+        # Medians over the runs of each run's reading; None without the heartbeat (rtg/heartbeat.py).
+        **{key: median_of(key) for key in OBSERVED},
         "inner_repetitions": plan.inner_repetitions,
         "run_count": len(runs),
         "serialized_runs": sum(run["serialized"] for run in runs),
@@ -317,7 +394,9 @@ def run_processes(plan: TrialPlan, build_dir: Path) -> dict:
     """The processes executor, returning what ``run_threads`` returns (plus the workers' GIL state)."""
     load_before = metadata.loadavg()
     started_at = time.time()
-    run = executors.run_processes(plan.backend, build_dir, plan.scenario.tokens, plan.n, plan.thread_cpus())
+    run = executors.run_processes(
+        plan.backend, build_dir, plan.scenario.tokens, plan.n, plan.thread_cpus(), calls=plan.calls_per_thread
+    )
     ended_at = time.time()
     load_after = metadata.loadavg()
     records = []
@@ -325,6 +404,8 @@ def run_processes(plan: TrialPlan, build_dir: Path) -> dict:
         record = ThreadRecord(index=r["index"], token=r["token"], cpu=r["cpu"])
         record.start_ns, record.end_ns, record.cpu_s = r["start_ns"], r["end_ns"], r["cpu_s"]
         record.value = int(r["value"])
+        if r.get("calls"):  # the worker's call loop, as a CallLog summary would give it
+            record.calls = SummaryLog(r["calls"])
         records.append(record)
     return {
         "wall_s": run.wall_s,
@@ -338,6 +419,17 @@ def run_processes(plan: TrialPlan, build_dir: Path) -> dict:
         "records": records,
         "worker_gil_enabled": [r["gil_enabled"] for r in run.records],
     }
+
+
+class SummaryLog(CallLog):
+    """A call loop that ran in a worker process: only its summary came back."""
+
+    def __init__(self, summary: dict) -> None:
+        super().__init__(wrong=int(summary["wrong_calls"]))
+        self._summary = dict(summary)
+
+    def summary(self) -> dict:
+        return dict(self._summary)
 
 
 def manifest_digest(manifest: dict) -> str:
@@ -355,7 +447,7 @@ def check(result: dict) -> None:
     details = ", ".join(f"thread {r['index']} ({r['token']}) returned {r['value']}" for r in wrong)
     raise IncorrectResult(
         f"{result['backend']} {result['scenario']} n={result['n']} rep={result['rep']}: "
-        f"expected F(n) mod 2^64 = {result['expected']}, but {details}. The kernel computes a wrong "
+        f"expected F(n / calls_per_thread) mod 2^64 = {result['expected']}, but {details}. The kernel computes a wrong "
         f"value: check its source under kernels/ and the flags in cython_cflags (e.g. no -ffast-math); "
         f"the whole record is in this trial's log"
     )
@@ -391,6 +483,9 @@ def run_trial_under(python: str, plan: TrialPlan, build_dir: Path, manifest_path
         "pin_threads": plan.pin_threads,
         "executor": plan.executor,
         "inner_repetitions": plan.inner_repetitions,
+        "calls_per_thread": plan.calls_per_thread,
+        "switch_interval_ms": plan.switch_interval_ms,
+        "heartbeat": plan.heartbeat,
     }
     done = subprocess.run(
         [python, str(worker), json.dumps(spec), str(build_dir), str(manifest_path)],

@@ -25,6 +25,9 @@ if __name__ == "__main__":
         pin_threads=bool(spec["pin_threads"]),
         executor=spec["executor"],
         inner_repetitions=spec.get("inner_repetitions", "auto"),
+        calls_per_thread=int(spec.get("calls_per_thread", 1)),
+        switch_interval_ms=float(spec.get("switch_interval_ms", 5.0)),
+        heartbeat=bool(spec.get("heartbeat", False)),
     )
     manifest = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
     print(json.dumps(run_trial(plan, Path(sys.argv[2]), manifest)))

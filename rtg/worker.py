@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 
-def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dict:
-    """Load the entry point (start-up cost the parent sees), then time one call."""
+def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None, calls: int = 1) -> dict:
+    """Load the entry point (start-up cost the parent sees), then time one call (or ``calls`` of n / calls)."""
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     gil_at_start = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
@@ -29,7 +29,15 @@ def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dic
     ready_ns = time.perf_counter_ns()
     cpu0 = time.thread_time()
     start_ns = time.perf_counter_ns()
-    value = fib(n)
+    log = None
+    if calls == 1:
+        value = fib(n)
+    else:
+        from rtg.calls import CallLog, call_loop
+        from rtg.reference import fib_mod64
+
+        log = CallLog()
+        value = call_loop(fib, n, calls, fib_mod64(n // calls), log)
     end_ns = time.perf_counter_ns()
     cpu_s = time.thread_time() - cpu0
     return {
@@ -39,6 +47,7 @@ def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dic
         "end_ns": end_ns,
         "cpu_s": cpu_s,
         "value": str(value),
+        "calls": log.summary() if log else None,
         "cpu": cpu,
         "gil_enabled_at_start": gil_at_start,
         "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
@@ -48,7 +57,8 @@ def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None) -> dic
 def main(argv: list[str]) -> None:
     backend, build_dir, mode, n = argv[:4]
     cpu = int(argv[4]) if len(argv) > 4 and argv[4] != "" else None
-    print(json.dumps(run(backend, build_dir, mode, int(n), cpu)), flush=True)
+    calls = int(argv[5]) if len(argv) > 5 else 1
+    print(json.dumps(run(backend, build_dir, mode, int(n), cpu, calls)), flush=True)
 
 
 if __name__ == "__main__":

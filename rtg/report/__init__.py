@@ -25,6 +25,7 @@ from rtg import anomalies, stats
 from rtg import claims as blog_claims
 from rtg import figures as plots
 from rtg.report import answer as answer_section
+from rtg.report import calls as calls_section
 from rtg.report import claims as claims_section
 from rtg.report import compare as compare_section
 from rtg.report import cycles as cycles_section
@@ -67,6 +68,7 @@ SECTIONS = (
     figures_section,
     start_order_section,
     race_section,
+    calls_section,
     summary_section,
     cycles_section,
     environment_section,

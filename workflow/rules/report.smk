@@ -44,6 +44,7 @@ rule report:
         ),
         race=report("results/figures/race.png", caption="../report/race.rst", category="Figures"),
         drift=report("results/figures/drift.png", caption="../report/drift.rst", category="Figures"),
+        calls=report("results/figures/calls.png", caption="../report/calls.rst", category="Figures"),
     log:
         "results/logs/report.log",
     conda:

@@ -18,12 +18,13 @@ rule trial:
     params:
         pin_threads=config["pin_threads"],
         inner_repetitions=config["inner_repetitions"],
+        heartbeat=config["heartbeat"],
     script:
         "../scripts/trial.py"
 
 
 use rule trial as trial_variant with:
-    # The same trial on a non-default executor or interpreter (paths: rtg/axes.py).
+    # The same trial on a non-default executor, interpreter or call pattern (paths: rtg/axes.py).
     input:
         manifest=variant_manifest,
     output:
@@ -33,4 +34,5 @@ use rule trial as trial_variant with:
     params:
         pin_threads=config["pin_threads"],
         inner_repetitions=config["inner_repetitions"],
+        heartbeat=config["heartbeat"],
         python=interpreter_executable,

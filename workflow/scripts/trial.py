@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import faults, integrity, lean, watchdog  # noqa: E402
+from rtg import axes, faults, integrity, lean, watchdog  # noqa: E402
 from rtg.joblog import logged  # noqa: E402
 from rtg.scenarios import parse  # noqa: E402
 from rtg.trial import TrialPlan, check, run_trial, run_trial_under, write_atomically  # noqa: E402
@@ -15,18 +15,25 @@ from rtg.trial import TrialPlan, check, run_trial, run_trial_under, write_atomic
 def main(sm) -> None:
     lean.block_imports()  # before any backend is imported (see rtg/lean.py)
     with logged(sm.log[0]) as log:
+        # The executor segment of an axis path also names the call pattern (rtg/axes.py).
+        executor, calls, switch_ms = axes.parse_mode(sm.wildcards.get("executor", axes.DEFAULT_EXECUTOR))
         plan = TrialPlan(
             backend=sm.wildcards.backend,
             scenario=parse(sm.wildcards.scenario),
             n=int(sm.wildcards.n),
             rep=int(sm.wildcards.rep),
             pin_threads=bool(sm.params.pin_threads),
-            executor=sm.wildcards.get("executor", "threads"),
+            executor=executor,
             inner_repetitions=sm.params.inner_repetitions,
+            calls_per_thread=calls,
+            switch_interval_ms=switch_ms,
+            heartbeat=bool(sm.params.heartbeat),
         )
         python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
         elsewhere = bool(python) and Path(python).resolve() != Path(sys.executable).resolve()
         key = f"{plan.backend}/{plan.scenario.name}/n{plan.n}/rep{plan.rep}"
+        if (calls, switch_ms) != (axes.DEFAULT_CALLS, axes.DEFAULT_SWITCH_MS):
+            key = f"{axes.mode(executor, calls, switch_ms)}/{key}"
         # Read from the config, not params: changing the limit must not rerun finished trials.
         limit = watchdog.limit_seconds(
             sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads, plan.inner_repetitions

@@ -1,0 +1,73 @@
+"""How long the program's other Python threads could not run during the timed region.
+
+A kernel that holds the GIL stalls every other Python thread of the program:
+an event loop, a GUI, request handlers. The heartbeat is such a thread: it
+sleeps 1 ms in a loop and notes each wake-up; a gap much longer than 1 ms is
+time it could not run (a *stall*). gilknocker (the package dask.distributed's
+GIL monitor uses) gives a second, independent reading: a native thread tries
+to take the GIL every 0.1 ms and reports the share of time it was held
+by someone else. Both start before the timed region and stop after it, so
+their own start-up is never timed.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+#: The heartbeat's sleep between wake-ups (seconds).
+PERIOD_S = 0.001
+#: gilknocker: try to take the GIL every KNOCK_US microseconds, report over SAMPLE_US windows.
+KNOCK_US = 100
+SAMPLE_US = 1000
+
+
+class Heartbeat:
+    """A Python thread that sleeps ``PERIOD_S`` in a loop and records when it woke."""
+
+    def __init__(self) -> None:
+        self.wakes_ns: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._knocker = None
+
+    def _beat(self) -> None:
+        clock, sleep, wakes, stop = time.perf_counter_ns, time.sleep, self.wakes_ns, self._stop
+        wakes.append(clock())
+        while not stop.is_set():
+            sleep(PERIOD_S)
+            wakes.append(clock())
+
+    def start(self) -> None:
+        from gilknocker import KnockKnock  # only trials with the heartbeat on load it
+
+        # Knock every 0.1 ms and report over 1 ms windows: gilknocker's defaults average over
+        # windows longer than a short timed region, which then reads 0 whatever happened.
+        self._knocker = KnockKnock(
+            polling_interval_micros=KNOCK_US, sampling_interval_micros=SAMPLE_US, sleeping_interval_micros=KNOCK_US
+        )
+        self._knocker.start()
+        self._thread.start()
+
+    def stop(self) -> float:
+        """Stop both readings; return gilknocker's contention metric (0 to 1)."""
+        self._stop.set()
+        self._thread.join()
+        self._knocker.stop()
+        return float(self._knocker.contention_metric)
+
+
+def stalls(wakes_ns: list[int], start_ns: int, end_ns: int) -> dict[str, float]:
+    """Longest and 99th-percentile stall (gap between wake-ups minus the 1 ms sleep) overlapping [start, end]."""
+    period = PERIOD_S * 1e9
+    found = [
+        max(0.0, (b - a) - period) / 1e9
+        for a, b in zip(wakes_ns, wakes_ns[1:], strict=False)
+        if b > start_ns and a < end_ns
+    ]
+    if not found:
+        return {"heartbeat_max_stall_s": math.nan, "heartbeat_p99_stall_s": math.nan}
+    ordered = sorted(found)
+    p99 = ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+    return {"heartbeat_max_stall_s": ordered[-1], "heartbeat_p99_stall_s": p99}

@@ -1,0 +1,57 @@
+"""The heartbeat's stalls (rtg/heartbeat.py): the arithmetic, and real stalls beside real kernels."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from rtg import heartbeat
+from tests.conftest import ROOT
+
+
+def test_stalls_are_gaps_beyond_the_sleep_within_the_region():
+    ms = 1_000_000
+    wakes = [0, 1 * ms, 2 * ms, 12 * ms, 13 * ms, 50 * ms]
+    found = heartbeat.stalls(wakes, start_ns=1 * ms, end_ns=12_500_000)
+    assert found["heartbeat_max_stall_s"] == pytest.approx(0.009)  # 2 -> 12 ms: 10 ms gap, 9 ms beyond the sleep
+    # a gap that overlaps the region's end counts too: the thread could not run until 50 ms
+    found = heartbeat.stalls(wakes, start_ns=1 * ms, end_ns=14 * ms)
+    assert found["heartbeat_max_stall_s"] == pytest.approx(0.036)
+    assert math.isnan(heartbeat.stalls([0], 0, 10)["heartbeat_max_stall_s"])  # one wake-up: no gap to judge
+
+
+TRIAL = """
+import json, os, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+import kernels
+from rtg.scenarios import parse
+from rtg.trial import TrialPlan, run_trial
+build = Path({build!r})
+kernels.load("cython").build(build, ["-O2", "-funroll-loops"])
+out = {{}}
+for scenario in ("gil", "nogil"):
+    plan = TrialPlan("cython", parse(scenario), 100_000_000, 1, heartbeat=True, inner_repetitions=2)
+    r = run_trial(plan, build, {{}})
+    out[scenario] = {{k: r[k] for k in ("wall_s", "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
+                                      "correct")}}
+print(json.dumps(out), flush=True)
+os._exit(0)  # gilknocker's native thread must not meet interpreter teardown
+"""
+
+
+def test_a_gil_holding_call_stalls_the_heartbeat_and_a_releasing_one_does_not(tmp_path):
+    # In a child process: the heartbeat and gilknocker run only in trial processes, which end with os._exit.
+    done = subprocess.run([sys.executable, "-c", TRIAL.format(root=str(ROOT), build=str(tmp_path))],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    gil, nogil = found["gil"], found["nogil"]
+    assert gil["correct"] and nogil["correct"]
+    # A 25 ms call that holds the GIL: the heartbeat cannot run for (nearly) all of it.
+    assert gil["heartbeat_max_stall_s"] >= 0.8 * gil["wall_s"]
+    assert nogil["heartbeat_max_stall_s"] < 0.5 * nogil["wall_s"]
+    assert gil["gil_contention"] > nogil["gil_contention"]
+    assert gil["heartbeat_p99_stall_s"] <= gil["heartbeat_max_stall_s"]
