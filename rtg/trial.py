@@ -445,9 +445,11 @@ def check(result: dict) -> None:
         return
     wrong = [r for r in result["thread_records"] if not r["correct"]]
     details = ", ".join(f"thread {r['index']} ({r['token']}) returned {r['value']}" for r in wrong)
+    calls = int(result.get("calls_per_thread", 1))
+    call = "F(n)" if calls == 1 else f"F(n/{calls}) = F({result['n'] // calls})"
     raise IncorrectResult(
         f"{result['backend']} {result['scenario']} n={result['n']} rep={result['rep']}: "
-        f"expected F(n / calls_per_thread) mod 2^64 = {result['expected']}, but {details}. The kernel computes a wrong "
+        f"expected {call} mod 2^64 = {result['expected']}, but {details}. The kernel computes a wrong "
         f"value: check its source under kernels/ and the flags in cython_cflags (e.g. no -ffast-math); "
         f"the whole record is in this trial's log"
     )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rtg import figures, race_figures, stats
+from rtg import call_figures, figures, race_figures, stats
 from tests.rtg.synthetic import simulate
 
 
@@ -21,7 +21,7 @@ def drawn():
 
 
 def test_every_listed_figure_is_drawn(drawn):
-    assert list(drawn) == [*figures.FIGURES, *race_figures.FIGURES]
+    assert list(drawn) == [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
 
 
 def test_every_axis_has_units_and_every_figure_a_title(drawn):
@@ -78,7 +78,7 @@ def test_small_and_odd_grids_still_draw_every_figure(grid):
     timings, threads = simulate(**grid)
     summary = stats.summarize(timings, threads)
     made = figures.make_all(timings, threads, summary)
-    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES]
+    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
     for fig in made.values():
         assert fig._suptitle.get_text()
         figures.plt.close(fig)
@@ -95,7 +95,7 @@ def test_an_extra_axis_becomes_part_of_the_backend_facet():
     threads = pd.concat([p[1] for p in parts], ignore_index=True)
     summary = stats.summarize(timings, threads)
     made = figures.make_all(timings, threads, summary)
-    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES]
+    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
     labels = {ax.get_title() for ax in made["wall"].axes}
     assert any("cython · processes" in label for label in labels), labels
     for fig in made.values():
