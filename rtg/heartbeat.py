@@ -5,7 +5,7 @@ an event loop, a GUI, request handlers. The heartbeat is such a thread: it
 sleeps 1 ms in a loop and notes each wake-up; a gap much longer than 1 ms is
 time it could not run (a *stall*). gilknocker (the package dask.distributed's
 GIL monitor uses) gives a second, independent reading: a native thread tries
-to take the GIL every 0.1 ms and reports the share of time it was held
+to take the GIL every 0.2 ms and reports the share of time it was held
 by someone else. Both start before the timed region and stop after it, so
 their own start-up is never timed.
 """
@@ -19,7 +19,7 @@ import time
 #: The heartbeat's sleep between wake-ups (seconds).
 PERIOD_S = 0.001
 #: gilknocker: try to take the GIL every KNOCK_US microseconds, report over SAMPLE_US windows.
-KNOCK_US = 100
+KNOCK_US = 200
 SAMPLE_US = 1000
 
 
@@ -42,7 +42,7 @@ class Heartbeat:
     def start(self) -> None:
         from gilknocker import KnockKnock  # only trials with the heartbeat on load it
 
-        # Knock every 0.1 ms and report over 1 ms windows: gilknocker's defaults average over
+        # Knock every 0.2 ms and report over 1 ms windows: gilknocker's defaults average over
         # windows longer than a short timed region, which then reads 0 whatever happened.
         self._knocker = KnockKnock(
             polling_interval_micros=KNOCK_US, sampling_interval_micros=SAMPLE_US, sleeping_interval_micros=KNOCK_US

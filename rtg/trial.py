@@ -131,8 +131,16 @@ def run_threads(
     ``expected`` is the value of one call (F(n / calls)), checked after every call when ``calls`` > 1.
     """
     records = [ThreadRecord(index=i, token=tok, cpu=cpu) for i, (tok, cpu) in enumerate(zip(tokens, cpus, strict=True))]
+    beat = None
+    if heartbeat:
+        # Threads inherit the CPUs of the thread that starts them: on a CPU no worker uses when
+        # there is one (the heartbeat then costs the workers nothing), else wherever Linux likes.
+        spare = sorted(os.sched_getaffinity(0) - {c for c in cpus if c is not None})
+        beat = Heartbeat()
+        with main_thread_on(spare[0] if spare and any(c is not None for c in cpus) else None):
+            beat.start()  # before the region: its own start-up is never timed
     with main_thread_on(main_cpu(cpus)):
-        return _timed_threads(functions, n, records, calls, expected, heartbeat)
+        return _timed_threads(functions, n, records, calls, expected, beat)
 
 
 def main_cpu(cpus: list[int | None]) -> int | None:
@@ -169,13 +177,10 @@ def _timed_threads(
     records: list[ThreadRecord],
     calls: int = 1,
     expected: int = 0,
-    heartbeat: bool = False,
+    beat: Heartbeat | None = None,
 ) -> dict:
     load_before = metadata.loadavg()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-    beat = Heartbeat() if heartbeat else None
-    if beat is not None:
-        beat.start()  # before the region: its own start-up is never timed
     started_at = time.time()
     origin_ns = time.perf_counter_ns()
     threads = [
