@@ -21,13 +21,18 @@ NON_RELEASING = frozenset({"python"})
 def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
     """The cells the three-sentence answer speaks of: the blog's setting.
 
-    Threads (not processes, whose start-up dominates) and backends that can
-    release the GIL; everything else stays in the tables and figures.
+    Threads (not processes, whose start-up dominates), backends that can
+    release the GIL, and the blog's call pattern (one call per thread at
+    CPython's default switch interval) when the grid has it; everything else
+    stays in the tables, the figures and the call-patterns section.
     """
     if table is None or not len(table):
         return table
     if "executor" in table.columns:
         table = table[table["executor"] == claims.CLAIM_EXECUTOR]
+    for column, blog in (("calls_per_thread", 1), ("switch_interval_ms", 5.0)):
+        if column in table.columns and (table[column] == blog).any():
+            table = table[table[column] == blog]
     if "backend" in table.columns:
         table = table[~table["backend"].isin(NON_RELEASING)]
     return table
