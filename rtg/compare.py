@@ -184,11 +184,15 @@ def compare(now: Run, earlier: Sequence[Run], threshold: float = 0.05, seed: int
     return table[COLUMNS[:6] + extra + COLUMNS[6:]]
 
 
+#: The value a key column had before it existed: a run from an older version used these.
+KEY_DEFAULTS = {"executor": "threads", "calls_per_thread": 1, "switch_interval_ms": 5.0}
+
+
 def _cells(timings: pd.DataFrame, keys: list[str]):
     frame = timings.copy()
     for column in keys:
         if column not in frame.columns:
-            frame[column] = "–"
+            frame[column] = KEY_DEFAULTS.get(column, "–")
     for key, group in frame.groupby(keys, sort=True):
         yield (key if isinstance(key, tuple) else (key,)), group
 

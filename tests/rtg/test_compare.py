@@ -97,3 +97,12 @@ def test_folders_that_are_not_earlier_results_are_named(tmp_path):
     results = tmp_path / "results"
     (results / "keep").mkdir(parents=True)
     assert "inside this run's own results folder" in compare.folder_problems(results / "keep", current=results)[0]
+
+
+def test_a_run_from_before_the_call_pattern_axes_still_matches():
+    before = _run("b", {("cython", "gil"): 0.01})
+    before.timings = before.timings.drop(columns=["executor"])
+    now = _run("a", {("cython", "gil"): 0.01}, seed=4)
+    now.timings = now.timings.assign(calls_per_thread=1, switch_interval_ms=5.0)
+    (row,) = compare.compare(now, [before]).to_dict("records")
+    assert row["verdict"] == "no significant change" and row["calls_per_thread"] == 1
