@@ -19,9 +19,14 @@ FIGURES: dict[str, str] = {
 
 
 def fig_calls(points: pd.DataFrame, title: str) -> Figure:
-    """``points``: backend, switch_interval_ms, scenario, call_s, ratio, ratio_ci_low, ratio_ci_high."""
+    """``points``: backend, switch_interval_ms, scenario, call_s, ratio, ratio_ci_low, ratio_ci_high.
+
+    Cells without a single-thread baseline have no call length or ratio and are left out.
+    """
+    points = points.dropna(subset=["call_s", "ratio"])
+    points = points[points["call_s"] > 0]
     if points.empty:
-        return placeholder("One call pattern only: nothing to plot against the call length.")
+        return placeholder("No call pattern with both a pair and its single-thread baseline to plot.")
     style()
     panels = sorted({(b, si) for b, si in zip(points["backend"], points["switch_interval_ms"], strict=True)})
     order = scenario_order(points["scenario"])

@@ -489,7 +489,11 @@ def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame
 
     own = {
         **race_figures.make_all(timings, summary),
-        "calls": call_figures.fig_calls(patterns.points(summary), patterns.headline(summary)),
+        "calls": (
+            call_figures.fig_calls(patterns.points(summary), patterns.headline(summary))
+            if patterns.varies(summary)
+            else placeholder("One call pattern in this grid: see 'Call patterns' in the README to add more.")
+        ),
     }
     metrics = stats.valid_trials(stats.trial_metrics(timings, threads))
     varying = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in metrics.columns and metrics[c].nunique() > 1]

@@ -65,3 +65,13 @@ def test_mode_segments_round_trip_and_keep_default_paths():
         "results/trials/cython/gil/n100/rep1.json",
         "results/trials/threads-k10/cpython-3.11.7/cython/gil/n100/rep1.json",
     ]
+
+
+def test_cells_without_a_single_thread_baseline_draw_no_point():
+    from rtg import call_figures
+
+    pts = patterns.points(_summary({1: (1.0, 0.9, 1.1), 10: (1.5, 1.4, 1.6)}).query("threads >= 2"))
+    assert pts["call_s"].isna().all()  # no gil/nogil cell to say how long one call is
+    figure = call_figures.fig_calls(pts, "title")
+    assert not figure.axes[0].lines  # the placeholder, not a log axis of NaNs
+    call_figures.plt.close(figure)
