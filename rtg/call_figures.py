@@ -7,9 +7,12 @@ states the break-even found by rtg/report/calls.py.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from rtg.figures import placeholder, scenario_order, scenario_palette, style
 
@@ -31,7 +34,8 @@ def fig_calls(points: pd.DataFrame, title: str) -> Figure:
     panels = sorted({(b, si) for b, si in zip(points["backend"], points["switch_interval_ms"], strict=True)})
     order = scenario_order(points["scenario"])
     palette = scenario_palette(order)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels) + 1, 4.0), sharey=True, squeeze=False)
+    width = max(7.5, 4.4 * len(panels) + 1)
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 4.2), sharey=True, squeeze=False)
     for ax, (backend, si) in zip(axes[0], panels, strict=True):
         mine = points[(points["backend"] == backend) & (points["switch_interval_ms"] == si)]
         for scenario in order:
@@ -45,11 +49,12 @@ def fig_calls(points: pd.DataFrame, title: str) -> Figure:
         ax.axhline(1.0, color="black", lw=0.6)
         ax.axhline(2.0, color="black", lw=0.6, ls=":")
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.set_title(f"{backend}, switch interval {si:g} ms", fontsize=10)
         ax.set_xlabel("length of one call (ms)")
         ax.set_ylabel("wall ÷ one call (×)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=8, frameon=False)
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle("\n".join(textwrap.wrap(title, width=int(width * 11))), fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
