@@ -91,14 +91,10 @@ def trial_path(folder: Path, trial_file: str) -> Path:
 
 
 def manifest_digests(folder: Path) -> dict[str, str]:
-    """Build manifests of an earlier run, keyed as the aggregate step keys them."""
+    """Build manifests of an earlier run, keyed and hashed as the aggregate step does."""
     from rtg.trial import manifest_digest
 
-    build = folder / "build"
-    return {
-        path.parent.relative_to(build).as_posix(): manifest_digest(json.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(build.glob("**/manifest.json"))
-    }
+    return {key: manifest_digest(m) for key, m in integrity.manifests_under(folder / "build").items()}
 
 
 def check_integrity(folder: Path, timings: pd.DataFrame) -> None:

@@ -161,6 +161,16 @@ def mode_problems(record: dict, path: str | Path) -> list[str]:
     return []
 
 
+def manifests_under(build_root: str | Path, paths: Iterable[str | Path] | None = None) -> dict[str, dict]:
+    """Build manifests keyed as trials name their build: ``<backend>``, or ``<interpreter>/<backend>`` (rtg/axes.py).
+
+    ``paths``: the manifest files (default: every ``manifest.json`` under ``build_root``).
+    """
+    root = Path(build_root)
+    files = sorted(root.glob("**/manifest.json")) if paths is None else [Path(p) for p in paths]
+    return {f.parent.relative_to(root).as_posix(): json.loads(f.read_text(encoding="utf-8")) for f in files}
+
+
 def run_problems(record: dict, threads: int) -> list[str]:
     """The inner runs of a schema-2 record: all correct, one span per thread, and the medians they give."""
     runs = record.get("runs")

@@ -39,6 +39,13 @@ def snakemake(workdir: Path, *args: str, timeout: float = 600) -> subprocess.Com
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
 
 
+def run_grid(workdir: Path, *config: str, timeout: float = 1200) -> Path:
+    """Real ``snakemake --cores 2`` on a grid in ``workdir``; fail the caller with its stderr unless it succeeds."""
+    result = snakemake(workdir, "--cores", "2", "--config", *config, timeout=timeout)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir
+
+
 def other_python() -> str:
     """A supported CPython (3.11+) other than ours (pyenv installs several here); skip the test if none."""
     mine = platform.python_version()

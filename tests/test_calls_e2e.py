@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_project, snakemake
+from tests.conftest import copy_project, run_grid, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -22,10 +22,7 @@ GRID = [
 
 @pytest.fixture(scope="module")
 def calls_run(tmp_path_factory):
-    workdir = copy_project(tmp_path_factory.mktemp("calls") / "project")
-    result = snakemake(workdir, "--cores", "2", "--config", *GRID, timeout=1200)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return workdir
+    return run_grid(copy_project(tmp_path_factory.mktemp("calls") / "project"), *GRID)
 
 
 def test_every_trial_is_correct_and_tables_carry_the_pattern(calls_run):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import copy_project, snakemake
+from tests.conftest import copy_project, run_grid, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +28,10 @@ def tree_digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("compare") / "project")
-    first = snakemake(project, "--cores", "2", "--config", *GRID, timeout=1200)
-    assert first.returncode == 0, first.stderr[-3000:]
+    run_grid(project, *GRID)
     shutil.move(project / "results", project / "results-O2")  # the README's one command: mv results results-O2
     kept = tree_digest(project / "results-O2")
-    second = snakemake(
-        project, "--cores", "2", "--config", *GRID, "cython_cflags=[-O0]", "compare_with=[results-O2]", timeout=1200
-    )
-    assert second.returncode == 0, second.stderr[-3000:]
+    run_grid(project, *GRID, "cython_cflags=[-O0]", "compare_with=[results-O2]")
     return project, kept
 
 

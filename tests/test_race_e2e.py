@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import snakemake
+from tests.conftest import copy_project, run_grid
 
 pytestmark = pytest.mark.slow
 
@@ -20,12 +20,7 @@ GRID = [
 
 @pytest.fixture(scope="module")
 def race_run(tmp_path_factory):
-    from tests.conftest import copy_project
-
-    workdir = copy_project(tmp_path_factory.mktemp("race") / "project")
-    result = snakemake(workdir, "--cores", "2", "--config", *GRID, timeout=1200)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return workdir
+    return run_grid(copy_project(tmp_path_factory.mktemp("race") / "project"), *GRID)
 
 
 def test_the_start_order_race_is_resolved_at_a_quarter_millisecond(race_run):

@@ -16,10 +16,7 @@ from rtg.trial import manifest_digest  # noqa: E402
 def main(sm) -> None:
     with logged(sm.log[0]):
         # Keyed by backend, or "<interpreter>/<backend>" for a build for another interpreter.
-        manifests = {
-            Path(p).parent.relative_to("results/build").as_posix(): json.loads(Path(p).read_text(encoding="utf-8"))
-            for p in sm.input.manifests
-        }
+        manifests = integrity.manifests_under("results/build", sm.input.manifests)
         digests = {key: manifest_digest(manifest) for key, manifest in manifests.items()}
         trials = integrity.read_checked(sm.input.trials, digests)
         missing = integrity.missing_cells(sm.params.grid, sm.input.trials)
