@@ -21,6 +21,7 @@ TIMING_COLUMNS = [
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
     "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
+    "gil_disabled_build", "gil_enabled", "gil_reenabled_by_import",
     "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
     "slurm_job_id", "slurm_node",
 ]  # fmt: skip
@@ -82,6 +83,17 @@ def runs_of(trial: dict) -> list[dict]:
     ]
 
 
+def gil_columns(meta: dict) -> dict[str, bool]:
+    """A trial's GIL facts: a free-threaded build, the GIL on after the kernel's import, switched on by it."""
+    disabled_build = bool(meta.get("gil_disabled_build", False))
+    enabled = bool(meta.get("gil_enabled", True))
+    return {
+        "gil_disabled_build": disabled_build,
+        "gil_enabled": enabled,
+        "gil_reenabled_by_import": bool(meta.get("gil_reenabled_by_import", disabled_build and enabled)),
+    }
+
+
 def timings_table(trials: list[dict]) -> pd.DataFrame:
     """One row per trial; ``result`` is decimal text because values exceed int64."""
     rows = []
@@ -98,6 +110,8 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 "cpu_model": meta["cpu_model"],
                 "logical_cpus": meta["logical_cpus"],
                 "python_version": meta["python_version"],
+                # The GIL as the kernel ran: after its import (records from before had a GIL).
+                **gil_columns(meta),
                 "loadavg_before": meta["loadavg_before"][0] if meta["loadavg_before"] else None,
                 "loadavg_after": meta["loadavg_after"][0] if meta["loadavg_after"] else None,
                 "pinned": meta.get("pinned", False),

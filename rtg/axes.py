@@ -64,11 +64,15 @@ def _same_file(a: str, b: str) -> bool:
 def resolve(
     paths: Sequence[str], backends: Sequence[str], running: str = sys.executable, extra: Sequence[str] = ()
 ) -> dict[str, dict]:
-    """label -> probe info (plus ``default``) for each configured interpreter.
+    """label -> probe info (plus ``configured``, ``default`` and ``unavailable``) per interpreter.
 
     Probes every interpreter once and checks it can run every backend (and
     import the ``extra`` modules, e.g. gilknocker for the heartbeat), so a
     missing package stops the workflow before any job, naming the interpreter.
+    One exception: a backend that some interpreter can run but another lacks a
+    package for (Numba on a free-threaded 3.13, which has no wheel) is left out
+    of that interpreter's grid; ``unavailable`` says why, and the report marks
+    those cells "not available".
     """
     resolved: dict[str, dict] = {}
     # Every module a backend needs, but Cython: the running Python translates the .pyx if it is missing.
@@ -83,7 +87,8 @@ def resolve(
     )
     for path in paths or [running]:
         info = interpreters.probe(path, [*modules, *extra])
-        interpreters.check_lacks(path, info, backends)
+        lacking = interpreters.unavailable(info, backends)
+        interpreters.check_lacks(path, info, [b for b in backends if b not in lacking])
         missing = [m for m in extra if m in info.get("missing", [])]
         if missing:
             raise interpreters.InterpreterError(
@@ -95,8 +100,32 @@ def resolve(
             raise interpreters.InterpreterError(
                 f"interpreters {resolved[label]['configured']} and {path} are both {label}: list each version once"
             )
-        resolved[label] = {**info, "configured": path, "default": _same_file(info["executable"], running)}
+        resolved[label] = {
+            **info,
+            "configured": path,
+            "default": _same_file(info["executable"], running),
+            "unavailable": lacking,
+        }
+    nowhere = [b for b in backends if all(b in r["unavailable"] for r in resolved.values())]
+    if nowhere:  # a backend no interpreter can run is a set-up error: name what to install, as before
+        first = next(r for r in resolved.values() if nowhere[0] in r["unavailable"])
+        interpreters.check_lacks(first["configured"], first, nowhere)
     return resolved
+
+
+def available(backend: str, interpreter: str, interps: Mapping[str, dict]) -> bool:
+    """Whether ``backend`` runs under ``interpreter`` (see ``resolve``)."""
+    return backend not in interps[interpreter].get("unavailable", {})
+
+
+def not_available(config: Mapping, interps: Mapping[str, dict]) -> list[dict]:
+    """The (interpreter, backend) pairs left out of the grid, with the reason, for the report."""
+    return [
+        {"interpreter": label, "backend": backend, "reason": info["unavailable"][backend]}
+        for label, info in interps.items()
+        for backend in config["backends"]
+        if backend in info.get("unavailable", {})
+    ]
 
 
 def build_path(backend: str, interpreter: str, interps: Mapping[str, dict]) -> str:
@@ -134,6 +163,7 @@ def trial_paths(config: Mapping, interps: Mapping[str, dict]) -> list[str]:
         for calls in config.get("calls_per_thread", [DEFAULT_CALLS])
         for switch_ms in config.get("switch_interval_ms", [DEFAULT_SWITCH_MS])
         for backend in config["backends"]
+        if available(backend, interpreter, interps)
         for scenario in config["scenarios"]
         for n in backend_n_values(backend, config["n_values"], config.get("n_scale"))
         for rep in range(1, config["repetitions"] + 1)
@@ -142,4 +172,4 @@ def trial_paths(config: Mapping, interps: Mapping[str, dict]) -> list[str]:
 
 def build_paths(config: Mapping, interps: Mapping[str, dict]) -> list[str]:
     """Every build manifest the grid needs."""
-    return [build_path(b, i, interps) for i in interps for b in config["backends"]]
+    return [build_path(b, i, interps) for i in interps for b in config["backends"] if available(b, i, interps)]

@@ -32,6 +32,7 @@ REQUIRES: dict[str, dict[str, list[str]]] = {
     "numba": {"build": ["numba"], "run": ["numba"]},
     "ctypes": {"build": [], "run": []},
     "python": {"build": [], "run": []},
+    "python_private": {"build": [], "run": []},
 }
 #: Backends whose build runs the interpreter's C compiler (sysconfig ``CC``).
 NEEDS_COMPILER = frozenset({"cython", "ctypes"})
@@ -161,6 +162,41 @@ def check_lacks(python: str, info: dict, backends: Sequence[str], phases: Sequen
             f"there (e.g. {python} -m pip install -r envs/requirements.txt), or remove the backend from "
             f"'backends' or the interpreter from 'interpreters'"
         )
+
+
+def abi_tag(info: dict) -> str:
+    """The wheel ABI of a probed interpreter: ``cp313``, or ``cp313t`` for a free-threaded build."""
+    major, minor = info["version_info"][:2]
+    return f"cp{major}{minor}{'t' if info.get('gil_disabled_build') else ''}"
+
+
+def unavailable(info: dict, backends: Sequence[str]) -> dict[str, str]:
+    """backend -> why it cannot run under the probed interpreter ``info``: a package it lacks.
+
+    Only packages count (a missing compiler or header is a set-up error, not
+    a fact of the interpreter). Cython is not needed there: the running Python
+    translates the .pyx (see ``build_under``). The probe must have been asked
+    for the modules of ``REQUIRES``. A free-threaded interpreter often lacks a
+    package because the registry has no wheel for its ABI (Numba 0.68.1: none
+    for cp313t); its cells are then "not available", never failed.
+    """
+    reasons: dict[str, str] = {}
+    abi = abi_tag(info)
+    for backend in backends:
+        lacking = sorted(
+            {
+                module
+                for phase in ("build", "run")
+                for module in REQUIRES.get(backend, {}).get(phase, [])
+                if module != "Cython" and module in info.get("missing", [])
+            }
+        )
+        if lacking:
+            reasons[backend] = (
+                f"{', '.join(lacking)} is not installed in {label(info)} ({abi}); "
+                f"tools/build-python.sh installs it only where the registry has a {abi} wheel"
+            )
+    return reasons
 
 
 def require(python: str, backend: str, phase: str) -> dict:

@@ -405,6 +405,7 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
             gil_mode=first["gil_mode"],
             start_order=first["start_order"],
             incorrect=int(len(cell) - len(good)),
+            **gil_columns(cell),
         )
         groups = list(good[RUN_WALLS]) if RUN_WALLS in good.columns else None
         for metric in ("wall_s", "cpu_s"):
@@ -435,6 +436,22 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
         for col in ("baseline", "ratio", "ratio_ci_low", "ratio_ci_high"):
             summary[col] = np.nan
     return summary
+
+
+def gil_columns(cell: pd.DataFrame) -> dict[str, bool]:
+    """Whether a cell ran with a GIL: on when any of its trials had it on after the kernel's import.
+
+    Tables from before the GIL columns ran on GIL builds only.
+    """
+
+    def any_of(column: str, default: bool) -> bool:
+        return bool(cell[column].fillna(default).astype(bool).any()) if column in cell.columns else default
+
+    return {
+        "gil_disabled_build": any_of("gil_disabled_build", False),
+        "gil_enabled": any_of("gil_enabled", True),
+        "gil_reenabled_by_import": any_of("gil_reenabled_by_import", False),
+    }
 
 
 def race_columns(cell: pd.DataFrame) -> dict[str, float | int | bool]:

@@ -55,3 +55,36 @@ def test_resolve_defaults_to_the_running_interpreter():
 def test_resolve_refuses_the_same_version_twice():
     with pytest.raises(InterpreterError, match="list each version once"):
         axes.resolve([sys.executable, sys.executable], ["python"])
+
+
+def _without_numba() -> str:
+    """A supported CPython that lacks numba (pyenv's 3.12 or 3.13 here); skip when this machine has none."""
+    import glob
+
+    from rtg import interpreters
+
+    for path in sorted(glob.glob("/root/.pyenv/versions/3.1[2-9]*/bin/python")):
+        if "numba" in interpreters.probe(path, ["numba"])["missing"]:
+            return path
+    pytest.skip("no CPython 3.12+ without numba on this machine")
+
+
+def test_a_backend_one_interpreter_lacks_is_left_out_there_not_refused():
+    other = _without_numba()
+    resolved = axes.resolve([sys.executable, other], ["cython", "numba"])
+    by_path = {info["configured"]: label for label, info in resolved.items()}
+    mine, theirs = by_path[sys.executable], by_path[other]
+    assert resolved[mine]["unavailable"] == {}
+    assert "numba is not installed" in resolved[theirs]["unavailable"]["numba"]
+    config = {**CONFIG, "backends": ["cython", "numba"], "executors": ["threads"]}
+    paths = axes.trial_paths(config, resolved)
+    assert [p for p in paths if "/numba/" in p] and not [p for p in paths if theirs in p and "/numba/" in p]
+    assert axes.build_path("numba", theirs, resolved) not in axes.build_paths(config, resolved)
+    [gap] = axes.not_available(config, resolved)
+    assert (gap["interpreter"], gap["backend"]) == (theirs, "numba")
+
+
+def test_a_backend_no_interpreter_can_run_is_still_a_config_error():
+    other = _without_numba()
+    with pytest.raises(InterpreterError, match="lacks the package numba"):
+        axes.resolve([other], ["cython", "numba"])

@@ -171,3 +171,17 @@ def test_a_build_that_fails_under_another_interpreter_is_a_build_error_naming_th
     message = str(raised.value)
     assert "under interpreter" in message and "cython_cflags" in message and "-fno-such-flag-xyz" in message
     assert "Traceback" not in message
+
+
+def test_a_missing_package_makes_a_backend_unavailable_with_the_abi_in_the_reason():
+    info = {
+        "python_implementation": "CPython",
+        "python_version": "3.13.5",
+        "version_info": [3, 13, 5],
+        "gil_disabled_build": True,
+        "missing": ["numba", "Cython"],
+    }
+    found = interpreters.unavailable(info, ["cython", "numba", "ctypes"])
+    assert list(found) == ["numba"]  # Cython is translated by the running Python: never a reason
+    assert "numba is not installed in cpython-3.13.5t (cp313t)" in found["numba"]
+    assert interpreters.abi_tag({**info, "gil_disabled_build": False}) == "cp313"

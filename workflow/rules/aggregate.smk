@@ -17,5 +17,6 @@ rule aggregate:
     params:
         config=config,
         grid=trial_files,
+        not_available=axes.not_available(config, INTERPRETERS),
     script:
         "../scripts/aggregate.py"

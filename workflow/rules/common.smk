@@ -22,6 +22,12 @@ try:
 except rtg_config.ConfigError as error:
     sys.exit(f"Config error: {error}")
 validate(config, CONFIG_SCHEMA)
+for _gap in axes.not_available(config, INTERPRETERS):
+    print(
+        f"Note: backend {_gap['backend']} is not available on {_gap['interpreter']} ({_gap['reason']}); "
+        f"its cells are left out and the report marks them 'not available'.",
+        file=sys.stderr,
+    )
 
 
 wildcard_constraints:
