@@ -33,6 +33,7 @@ BACKENDS: dict[str, str] = {
     "numba": "kernels.numba_backend",
     "ctypes": "kernels.ctypes_backend",
     "python": "kernels.python_backend",
+    "python_private": "kernels.python_private_backend",
 }
 
 #: The two entry points every backend provides.

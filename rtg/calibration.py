@@ -44,7 +44,7 @@ THRESHOLD = 1.10
 #: the wall time, so cycles/iteration overstates the loop's cost: not flagged.
 MIN_FLAG_N = 10_000_000
 #: Backends that run the loop in the interpreter: never expected near 1 cycle.
-NON_NATIVE = frozenset({"python", "pure_python", "cpython"})
+NON_NATIVE = frozenset({"python", "python_private", "pure_python", "cpython"})
 
 
 def build(output: Path, source: Path = SOURCE) -> dict:

@@ -15,6 +15,7 @@ Claim 6 is judged from the safety experiment's outcomes instead of a ratio.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,12 +106,19 @@ SCENARIO_CLAIMS = {2: "gil+gil", 3: "nogil+gil", 4: "gil+nogil"}
 #: What the blog says happens in the safety experiment, per backend.
 SAFETY_EXPECTED = {"cython": "fatal_error", "numba": "ok"}
 
+#: Claims that rest on the GIL serializing GIL-holding threads: without a GIL they are expected not to hold.
+NEEDS_A_GIL = frozenset({2, 4})
+#: The reason such a claim gives on a free-threaded interpreter whose GIL stayed off.
+GIL_DISABLED = "GIL disabled"
+
 #: The blog's claims are about threads; other executors are not judged against them.
 CLAIM_EXECUTOR = "threads"
 
 COLUMNS = [
     "claim",
     "backend",
+    "interpreter",
+    "gil_enabled",
     "context",
     "statement",
     "measure",
@@ -162,6 +170,8 @@ def _row(
     return {
         "claim": claim.number,
         "backend": backend,
+        "interpreter": "",
+        "gil_enabled": None,
         "context": "",
         "statement": claim.statement,
         "measure": claim.measure,
@@ -208,11 +218,41 @@ def withhold_disturbed(rows: list[dict], disturbed: set[tuple[str, str, int]]) -
     return rows
 
 
+def mark_gil(row: dict, trials: pd.DataFrame) -> dict:
+    """Fill a row's ``interpreter`` and ``gil_enabled`` from the trials it rests on; explain a missing GIL.
+
+    On a free-threaded interpreter whose GIL stayed off, GIL-holding threads
+    run in parallel: claims 2 and 4 are expected not to hold there, and their
+    detail says so first (``GIL disabled``), so that nobody reads the
+    verdict as noise. The verdict itself stays the band's.
+    """
+    cells = row.get("_cells") or []
+    if cells:
+        mask = pd.Series(False, index=trials.index)
+        for backend, scenario, n in cells:
+            mask |= (trials["backend"] == backend) & (trials["scenario"] == scenario) & (trials["n"] == n)
+        mine = trials[mask]
+    else:
+        mine = trials[trials["backend"] == row["backend"]]
+    mine = mine if len(mine) else trials
+    if "interpreter" in mine.columns and mine["interpreter"].nunique() == 1:
+        row["interpreter"] = mine["interpreter"].iloc[0]
+    gil = stats.gil_columns(mine)["gil_enabled"]
+    row["gil_enabled"] = gil
+    if not gil and row["claim"] in NEEDS_A_GIL and row["verdict"] != NOT_TESTED:
+        expected = "expected not to hold: without a GIL, GIL-holding threads run in parallel"
+        if row["verdict"] == REPRODUCED:
+            expected = "it held although nothing serialized the threads: contention, not a GIL"
+        row["detail"] = f"{GIL_DISABLED} ({expected})" + (f"; {row['detail']}" if row["detail"] else "")
+    return row
+
+
 def judge(
     timings: pd.DataFrame,
     safety: pd.DataFrame | None = None,
     seed: int = 0,
     disturbed: set[tuple[str, str, int]] | None = None,
+    not_available: Sequence[Mapping[str, str]] = (),
 ) -> pd.DataFrame:
     """The claims table: one row per claim and backend, judged at each backend's largest n.
 
@@ -234,13 +274,19 @@ def judge(
             context = ", ".join(f"{c}={v}" for c, v in zip(extra, key, strict=True))
             for row in _judge_timings(group, seed):
                 row["context"] = context
-                rows.append(row)
+                rows.append(mark_gil(row, group))
     else:
-        rows.extend(_judge_timings(valid, seed))
+        rows.extend(mark_gil(row, valid) for row in _judge_timings(valid, seed))
     rows = withhold_disturbed(rows, disturbed or set())
+    gaps = {(g["interpreter"], g["backend"]): g["reason"] for g in not_available}
+    for row in rows:  # a backend the interpreter cannot run: say why, not "not measured"
+        reason = gaps.get((row.get("interpreter"), row["backend"]))
+        if reason and row["verdict"] == NOT_TESTED:
+            row["detail"] = f"not available on {row['interpreter']}: {reason}"
     rows.extend(judge_safety(safety))
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["n"] = table["n"].astype("Int64")
+    table["gil_enabled"] = table["gil_enabled"].astype("boolean")
     return table
 
 

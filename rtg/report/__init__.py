@@ -32,6 +32,7 @@ from rtg.report import cycles as cycles_section
 from rtg.report import environment as environment_section
 from rtg.report import figures as figures_section
 from rtg.report import flags as flags_section
+from rtg.report import freethreading as freethreading_section
 from rtg.report import race as race_section
 from rtg.report import start_order as start_order_section
 from rtg.report import summary as summary_section
@@ -65,6 +66,7 @@ SECTIONS = (
     compare_section,
     flags_section,
     claims_section,
+    freethreading_section,
     figures_section,
     start_order_section,
     race_section,
@@ -102,7 +104,9 @@ def build(
     metrics = stats.trial_metrics(timings, threads)
     order_tests = stats.start_order_tests(stats.valid_trials(with_runs), seed=seed)
     disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
-    claims_table = blog_claims.judge(timings, safety, seed=seed, disturbed=disturbed)
+    claims_table = blog_claims.judge(
+        timings, safety, seed=seed, disturbed=disturbed, not_available=environment.get("not_available") or ()
+    )
     cflags = (environment.get("config") or {}).get("cython_cflags")
     flags = anomalies.flags(timings, metrics, summary, cflags, missing_trials, cycles)
     return {

@@ -31,12 +31,15 @@ def simulate(
     seed=1,
     ns_per_iter=None,
     extra_columns=None,
+    gil=True,
 ):
     """Return (timings, threads) DataFrames of a modelled run.
 
     Each call takes n * ns_per_iter * (1 + |N(0, noise)|) ns. A thread starts
     when the main thread can run: right away, or after every earlier
-    GIL-holding call finished (the blog's start-order effect).
+    GIL-holding call finished (the blog's start-order effect). ``gil=False``
+    models a free-threaded interpreter: nothing waits, and the trials record
+    ``gil_disabled_build`` and a GIL that stayed off.
     """
     rng = np.random.default_rng(seed)
     speeds = dict(NS_PER_ITER, **(ns_per_iter or {}))
@@ -53,7 +56,7 @@ def simulate(
                         duration = n * speeds[backend] * (1 + abs(rng.normal(0, noise)))
                         start = max(clock, gil_busy_until) + 20_000.0 * index
                         end = start + duration
-                        if tok == "gil":
+                        if tok == "gil" and gil:
                             gil_busy_until = end
                         clock = start
                         threads.append((index, tok, start, end, duration / 1e9))
@@ -83,6 +86,9 @@ def simulate(
                         "loadavg_after": 0.5,
                         "build_manifest_sha256": "0" * 64,
                         "trial_file": f"results/trials/{backend}/{scenario}/n{n}/rep{rep}.json",
+                        "gil_disabled_build": not gil,
+                        "gil_enabled": gil,
+                        "gil_reenabled_by_import": False,
                     }
                     trow.update(extra_columns or {})
                     trows.append(trow)

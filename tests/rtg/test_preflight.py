@@ -253,7 +253,7 @@ def test_numbers_given_as_text_on_the_command_line_are_numbers():
         parse_config(["n_scale={python: 0.5}", "trial_time_limit_s=1e2", "repetitions=1e1", "pin_threads=False"]),
     )
     preflight.run(config, SCHEMA, ROOT)
-    assert config["n_scale"] == {"python": 0.5}
+    assert config["n_scale"] == {"python": 0.5, "python_private": 0.01}  # Snakemake merges mappings
     assert config["trial_time_limit_s"] == 100
     assert config["repetitions"] == 10
     assert config["pin_threads"] is False
