@@ -18,12 +18,38 @@ special-cases one:
     returns F(n) mod 2**64 as a Python int in [0, 2**64). Only the requested
     entry point is loaded, so a trial pays for what it uses.
 
-Adding a backend is one module here plus one line in ``BACKENDS``.
+Optional, for a kernel that does not compute F(n) mod 2**64 (the user's own):
+
+``reference(n: int) -> int``
+    The value one call of n iterations must return, computed independently of
+    the kernel (a closed form, a slow obvious loop). Absent: F(n) mod 2**64.
+    ``reference = None`` declares that no independent reference exists: then
+    only agreement is checked (every entry point and thread returns what the
+    first, untimed call returned) and the report says so.
+
+``prepare(mode: str, build_dir: Path, n: int, thread: int) -> Callable[[int], int]``
+    Called once per thread outside the timed region, with the n of one call;
+    returns what that thread runs. A memory-bound kernel allocates and touches
+    the thread's own buffer here, so the timed region only streams through it.
+
+``BYTES_PER_ITERATION: int`` and ``MEMORY_TRAFFIC: str``
+    Memory traffic of one iteration, and whether it reads ("read", the
+    default) or reads and writes ("copy"): the report then shows bytes per
+    second next to the machine's measured bandwidth of that kind.
+
+Adding a built-in backend is one module here plus one line in ``BACKENDS``;
+the user's own kernels live in the folders of config ``kernel_paths``, one
+module per backend, named after its file (see README, "Measure your own function").
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import ModuleType
 
 #: backend name -> module that implements it (imported lazily: trials import
@@ -42,14 +68,119 @@ MODES: tuple[str, ...] = ("gil", "nogil")
 MASK64 = (1 << 64) - 1
 
 
-def load(backend: str) -> ModuleType:
-    """Import and return the module implementing ``backend``."""
+#: The user's kernel folders (config ``kernel_paths``), absolute, joined by os.pathsep: set by
+#: ``use_paths`` so that every child process (builds and trials under other interpreters,
+#: workers of the processes executor) finds the same kernels.
+PATHS_VARIABLE = "RTG_KERNEL_PATHS"
+#: What a kernel module must define.
+INTERFACE: tuple[str, ...] = ("SOURCES", "USES_CFLAGS", "build", "entry_point")
+
+
+class KernelError(ValueError):
+    """A user's kernel module cannot be used; the message names the file and what is missing."""
+
+
+def use_paths(paths: Sequence[str | Path]) -> dict[str, Path]:
+    """Make the kernels in ``paths`` loadable here and in every child; return backend -> module file.
+
+    Relative paths are relative to the working directory, like every path of the config.
+    """
+    absolute = [str(Path(p).expanduser().resolve()) for p in paths]
+    if absolute:
+        os.environ[PATHS_VARIABLE] = os.pathsep.join(absolute)
+    else:
+        os.environ.pop(PATHS_VARIABLE, None)
+    return user_kernels()
+
+
+def user_kernels() -> dict[str, Path]:
+    """backend -> module file of every kernel in the registered folders (``use_paths``), in folder order."""
+    found: dict[str, Path] = {}
+    for folder in filter(None, os.environ.get(PATHS_VARIABLE, "").split(os.pathsep)):
+        for file in sorted(Path(folder).glob("*.py")):
+            if not file.name.startswith("_"):
+                found.setdefault(file.stem, file)
+    return found
+
+
+def names() -> list[str]:
+    """Every backend name: the built-in ones, then the user's."""
+    return [*BACKENDS, *(name for name in user_kernels() if name not in BACKENDS)]
+
+
+def _load_file(backend: str, file: Path) -> ModuleType:
+    module_name = f"rtg_user_kernels.{backend}"
+    cached = sys.modules.get(module_name)
+    if cached is not None and Path(cached.__file__) == Path(file):
+        return cached
+    spec = importlib.util.spec_from_file_location(module_name, file)
+    if spec is None or spec.loader is None:
+        raise KernelError(f"kernel {file}: not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
     try:
-        module_name = BACKENDS[backend]
-    except KeyError:
-        allowed = ", ".join(sorted(BACKENDS))
-        raise ValueError(f"unknown backend {backend!r}; allowed: {allowed}") from None
-    return importlib.import_module(module_name)
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
+    return module
+
+
+def load(backend: str) -> ModuleType:
+    """Import and return the module implementing ``backend`` (built-in, or a file in ``kernel_paths``)."""
+    if backend in BACKENDS:
+        return importlib.import_module(BACKENDS[backend])
+    file = user_kernels().get(backend)
+    if file is None:
+        allowed = ", ".join(names())
+        raise ValueError(f"unknown backend {backend!r}; allowed: {allowed}")
+    return _load_file(backend, file)
+
+
+def problems(backend: str) -> list[str]:
+    """What keeps a user's kernel from being a backend, one phrase each (empty: usable).
+
+    Imports the module (so a syntax error or a failing import is named too).
+    """
+    file = user_kernels().get(backend)
+    if file is None:
+        return [f"no kernel module {backend}.py in kernel_paths"]
+    if backend in BACKENDS:
+        return [f"its name clashes with the built-in backend {backend!r}: rename the file"]
+    try:
+        module = _load_file(backend, file)
+    except Exception as error:  # the user's code: any failure is theirs to fix, named here
+        return [f"it cannot be imported ({type(error).__name__}: {error})"]
+    found = [f"it lacks {name}" for name in INTERFACE if not hasattr(module, name)]
+    for name in ("build", "entry_point"):
+        if hasattr(module, name) and not callable(getattr(module, name)):
+            found.append(f"its {name} is not a function")
+    sources = getattr(module, "SOURCES", [])
+    if hasattr(module, "SOURCES") and (isinstance(sources, (str, Path)) or not isinstance(sources, (list, tuple))):
+        found.append("its SOURCES is not a list of paths")
+    else:
+        found += [f"its SOURCES file {source} does not exist" for source in sources if not Path(source).is_file()]
+    if hasattr(module, "reference") and module.reference is not None and not callable(module.reference):
+        found.append("its reference is neither a function nor None")
+    return found
+
+
+def reference_of(backend: str) -> Callable[[int], int] | None:
+    """The function a call of ``backend`` is checked against; None: only agreement can be checked."""
+    module = load(backend)
+    if not hasattr(module, "reference"):
+        from rtg.reference import fib_mod64
+
+        return fib_mod64
+    return module.reference
+
+
+def check_of(backend: str) -> str:
+    """How ``backend``'s values are checked: ``fibonacci``, ``reference`` (its own) or ``agreement``."""
+    module = load(backend)
+    if not hasattr(module, "reference"):
+        return "fibonacci"
+    return "agreement" if module.reference is None else "reference"
 
 
 def sources(backend: str) -> list[str]:
@@ -60,3 +191,19 @@ def sources(backend: str) -> list[str]:
 def cflags_for(backend: str, cflags: list[str]) -> list[str]:
     """The compiler flags that apply to ``backend`` (none for JIT or pure backends)."""
     return list(cflags) if load(backend).USES_CFLAGS else []
+
+
+def facts(backend: str) -> dict:
+    """What the report says about a backend: built-in or whose file, how it is checked, its memory traffic."""
+    module = load(backend)
+    bytes_per_iteration = getattr(module, "BYTES_PER_ITERATION", None)
+    return {
+        "backend": backend,
+        "builtin": backend in BACKENDS,
+        # A built-in kernel by its place in the project (the same wherever the project lies).
+        "file": str(user_kernels().get(backend) or f"kernels/{Path(module.__file__).name}"),
+        "check": check_of(backend),
+        "bytes_per_iteration": int(bytes_per_iteration) if bytes_per_iteration else None,
+        # Which of the machine's bandwidths bounds it: "read" (a streaming reduction) or "copy" (reads and writes).
+        "memory_traffic": getattr(module, "MEMORY_TRAFFIC", "read"),
+    }

@@ -52,14 +52,20 @@ def run_processes(
     python: str = sys.executable,
     timeout: float = 3600.0,
     calls: int = 1,
+    expected: int | None = None,
 ) -> ProcessRun:
-    """Spawn one worker per token in order, wait for all, return the timed records."""
+    """Spawn one worker per token in order, wait for all, return the timed records.
+
+    ``expected``: the value one call must return (the kernel's reference, or the
+    agreed value); each worker's call loop checks every call against it.
+    """
     cpus = list(cpus) if cpus is not None else [None] * len(tokens)
     user0, sys0 = _usage()
     start_ns = time.perf_counter_ns()
     children = [
         subprocess.Popen(
-            [python, str(WORKER), backend, str(build_dir), token, str(n), "" if cpu is None else str(cpu), str(calls)],
+            [python, str(WORKER), backend, str(build_dir), token, str(n), "" if cpu is None else str(cpu), str(calls)]
+            + ([] if expected is None else [str(expected)]),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

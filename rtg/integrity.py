@@ -78,6 +78,29 @@ def schema_problems(record: object) -> list[str]:
     return found
 
 
+def reference_value(record: Mapping, call_n: int) -> tuple[str, str]:
+    """The value every call of a trial had to return, recomputed here, and how to name it.
+
+    Built-in kernels: F(n) mod 2^64. A user's kernel with its own ``reference``:
+    that function, when the kernel can be loaded here (config kernel_paths), else
+    the recorded value. A kernel without an independent reference (``check`` =
+    agreement) can only be held to the value its threads agreed on.
+    """
+    how = record.get("check", "fibonacci")
+    if how == "fibonacci":
+        return str(fib_mod64(call_n)), f"F({call_n}) mod 2^64"
+    if how == "reference":
+        import kernels
+
+        try:
+            function = kernels.reference_of(record["backend"])
+        except ValueError:  # the kernel's folder is not in this run's kernel_paths
+            function = None
+        if function is not None:
+            return str(function(call_n)), f"{record['backend']}'s reference({call_n})"
+    return str(record["expected"]), f"the value {record['backend']}'s threads had to agree on"
+
+
 def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[str, str]) -> list[str]:
     """Checks a schema cannot express; ``record`` already matches the schema."""
     found = []
@@ -104,18 +127,18 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
     if calls < 1 or record["n"] % calls:
         return [*found, f"calls_per_thread {calls} does not divide n = {record['n']}"]
     call_n = record["n"] // calls
-    reference = str(fib_mod64(call_n))
+    reference, named = reference_value(record, call_n)
     if record["expected"] != reference:
-        found.append(f"expected is {record['expected']} but F({call_n}) mod 2^64 = {reference}")
+        found.append(f"expected is {record['expected']} but {named} = {reference}")
     if record["result"] != reference:
-        found.append(f"result is {record['result']} but F({call_n}) mod 2^64 = {reference}")
+        found.append(f"result is {record['result']} but {named} = {reference}")
     found.extend(mode_problems(record, path))
     threads = record["thread_records"]
     if [t["index"] for t in threads] != list(range(scenario.threads)):
         found.append(f"thread_records must be threads 0..{scenario.threads - 1} in order")
     for thread in threads:
         if thread["value"] != reference:
-            found.append(f"thread {thread['index']} value {thread['value']} is not F(n) mod 2^64 = {reference}")
+            found.append(f"thread {thread['index']} value {thread['value']} is not {named} = {reference}")
         if thread["end_ns"] < thread["start_ns"]:
             found.append(f"thread {thread['index']} ends before it starts")
     if [t["token"] for t in threads] != list(scenario.tokens):

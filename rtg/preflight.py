@@ -34,6 +34,40 @@ def fill_defaults(config: dict, schema: Mapping) -> None:
             config[key] = copy.deepcopy(spec["default"])
 
 
+def _check_kernels(config: Mapping) -> None:
+    """The user's kernel folders, every kernel module in them, and backend names that exist.
+
+    Registers the folders (``kernels.use_paths``), so that this process and every
+    job it starts load the same kernels.
+    """
+    import kernels
+
+    for folder in config["kernel_paths"]:
+        if not Path(folder).expanduser().is_dir():
+            raise rtg_config.ConfigError(
+                f"Invalid config value 'kernel_paths': {folder!r} is not a folder (relative paths are relative to "
+                f"the working directory, {Path.cwd()}); give folders that hold your kernel modules."
+            )
+    found = kernels.use_paths(config["kernel_paths"])
+    for backend, file in found.items():
+        problems = kernels.problems(backend)
+        if problems:
+            raise rtg_config.ConfigError(
+                f"Invalid config value 'kernel_paths': the kernel {file} cannot be a backend: {'; '.join(problems)}. "
+                f"A kernel module defines SOURCES (a list of existing files), USES_CFLAGS, build(build_dir, cflags) "
+                f"and entry_point(mode, build_dir) (see kernels/__init__.py and examples/kernels); name helper "
+                f"modules _like_this.py."
+            )
+    allowed = kernels.names()
+    for key, names in (("backends", config["backends"]), ("n_scale", list(config.get("n_scale") or {}))):
+        unknown = [name for name in names if name not in allowed]
+        if unknown:
+            raise rtg_config.ConfigError(
+                f"Invalid config value '{key}': unknown backend {unknown[0]!r}; allowed: {', '.join(allowed)} "
+                f"(a kernel of your own: put its module in a folder listed in kernel_paths)."
+            )
+
+
 def _check_numbers(config: Mapping) -> None:
     """Finite factors and limits: YAML's .inf and .nan pass a schema's ``> 0``."""
     try:
@@ -121,6 +155,7 @@ def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys
         integrity.check_config_paths(config, schema, basedir)
     except ValueError as error:
         raise rtg_config.ConfigError(str(error)) from None
+    _check_kernels(config)
     _check_numbers(config)
     _check_calls(config)
     _check_grid_size(config)

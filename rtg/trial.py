@@ -35,7 +35,6 @@ from rtg import executors, interpreters, metadata, race
 from rtg.calls import CallLog, call_loop
 from rtg.errors import UserError
 from rtg.heartbeat import Heartbeat, stalls
-from rtg.reference import fib_mod64
 from rtg.scenarios import Scenario
 
 SCHEMA_VERSION = 2
@@ -285,37 +284,51 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         raise ValueError(f"calls_per_thread {plan.calls_per_thread} must be >= 1 and divide n = {plan.n}")
     # Before the warm-up, so that everything after it runs under the interval being measured.
     sys.setswitchinterval(plan.switch_interval_ms / 1000)
-    from kernels import load
+    import kernels
 
-    backend = load(plan.backend)
+    backend = kernels.load(plan.backend)
+    reference = kernels.reference_of(plan.backend)
+    check = kernels.check_of(plan.backend)
     modes = sorted(set(plan.scenario.tokens))
     # Processes load the kernel in each worker; loading it here too checks the
     # build (warm-up value) and records this interpreter's GIL state after import.
     entry = {mode: backend.entry_point(mode, build_dir) for mode in modes}
-    for mode in modes:  # warm-up: loads caches and pages outside the timed region
-        value = entry[mode](WARMUP_N)
-        if value != fib_mod64(WARMUP_N):
+    # Warm-up: loads caches and pages outside the timed region, and checks every entry point.
+    warm = {mode: entry[mode](WARMUP_N) for mode in modes}
+    warm_expected = reference(WARMUP_N) if reference else warm[modes[0]]
+    for mode, value in warm.items():
+        if value != warm_expected:
+            what = (
+                f"the reference gives {warm_expected}"
+                if reference
+                else f"the {modes[0]} entry point gave {warm_expected}"
+            )
             raise IncorrectResult(
-                f"{plan.backend} {mode}: the warm-up call F({WARMUP_N}) returned {value}, not "
-                f"{fib_mod64(WARMUP_N)} (F(n) mod 2^64): the kernel is wrong; check its source under kernels/ "
-                f"and the flags in cython_cflags"
+                f"{plan.backend} {mode}: the warm-up call with n = {WARMUP_N} returned {value}, but {what}: the "
+                f"kernel is wrong; check its source ({', '.join(map(str, backend.SOURCES))}) and, for a compiled "
+                f"kernel, the flags in cython_cflags"
             )
     calls = plan.calls_per_thread
-    # Every call computes F(n / calls): with one call per thread, F(n) as in the blog.
-    expected = fib_mod64(plan.n // calls)
-    functions = [entry[t] for t in plan.scenario.tokens]
+    call_n = plan.n // calls
+    # Every call computes n / calls iterations (the blog: one call of F(n)). Without an independent
+    # reference, the first entry point's untimed call sets the value every timed call must agree with.
+    expected = reference(call_n) if reference else entry[modes[0]](call_n)
+    prepare = getattr(backend, "prepare", None)
+    if prepare is not None and plan.executor == "threads":  # each thread's buffers, made outside the timed region
+        functions = [prepare(t, build_dir, call_n, i) for i, t in enumerate(plan.scenario.tokens)]
+    else:
+        functions = [entry[t] for t in plan.scenario.tokens]
     beat = plan.heartbeat and plan.executor == "threads"  # other processes do not share this GIL
 
     def timed_run() -> dict:
         if plan.executor == "processes":
-            return run_processes(plan, build_dir)
+            return run_processes(plan, build_dir, expected)
         return run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens, calls, expected, beat)
 
     if plan.executor == "threads":
         # The first threads a process creates start 2-3x slower (measured: README, "Serialized
         # runs"); one untimed run of the whole scenario keeps that out of every timed run.
-        warm = WARMUP_N * calls
-        run_threads(functions, warm, plan.thread_cpus(), plan.scenario.tokens, calls, fib_mod64(WARMUP_N), beat)
+        run_threads(functions, WARMUP_N * calls, plan.thread_cpus(), plan.scenario.tokens, calls, warm_expected, beat)
     timings = [timed_run()]
     for _ in range(run_count(plan.inner_repetitions, timings[0]["wall_s"]) - 1):
         timings.append(timed_run())
@@ -379,6 +392,8 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "serialized_runs": sum(run["serialized"] for run in runs),
         "runs": runs,
         "expected": str(expected),
+        # fibonacci (the built-in F(n) mod 2^64), reference (the kernel's own) or agreement (no reference).
+        "check": check,
         "result": thread_rows[0]["value"],
         "correct": correct,
         "thread_records": thread_rows,
@@ -395,12 +410,18 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     }
 
 
-def run_processes(plan: TrialPlan, build_dir: Path) -> dict:
+def run_processes(plan: TrialPlan, build_dir: Path, expected: int | None = None) -> dict:
     """The processes executor, returning what ``run_threads`` returns (plus the workers' GIL state)."""
     load_before = metadata.loadavg()
     started_at = time.time()
     run = executors.run_processes(
-        plan.backend, build_dir, plan.scenario.tokens, plan.n, plan.thread_cpus(), calls=plan.calls_per_thread
+        plan.backend,
+        build_dir,
+        plan.scenario.tokens,
+        plan.n,
+        plan.thread_cpus(),
+        calls=plan.calls_per_thread,
+        expected=expected,
     )
     ended_at = time.time()
     load_after = metadata.loadavg()
@@ -451,11 +472,18 @@ def check(result: dict) -> None:
     wrong = [r for r in result["thread_records"] if not r["correct"]]
     details = ", ".join(f"thread {r['index']} ({r['token']}) returned {r['value']}" for r in wrong)
     calls = int(result.get("calls_per_thread", 1))
-    call = "F(n)" if calls == 1 else f"F(n/{calls}) = F({result['n'] // calls})"
+    how = result.get("check", "fibonacci")
+    if how == "fibonacci":
+        call = "F(n)" if calls == 1 else f"F(n/{calls}) = F({result['n'] // calls})"
+        wanted = f"{call} mod 2^64"
+    elif how == "reference":
+        wanted = f"its reference({result['n'] // calls})"
+    else:
+        wanted = f"the value its first untimed call of n = {result['n'] // calls} agreed on"
     raise IncorrectResult(
         f"{result['backend']} {result['scenario']} n={result['n']} rep={result['rep']}: "
-        f"expected {call} mod 2^64 = {result['expected']}, but {details}. The kernel computes a wrong "
-        f"value: check its source under kernels/ and the flags in cython_cflags (e.g. no -ffast-math); "
+        f"expected {wanted} = {result['expected']}, but {details}. The kernel computes a wrong "
+        f"value: check its source and the flags in cython_cflags (e.g. no -ffast-math); "
         f"the whole record is in this trial's log"
     )
 

@@ -17,14 +17,22 @@ import time
 from pathlib import Path
 
 
-def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None, calls: int = 1) -> dict:
-    """Load the entry point (start-up cost the parent sees), then time one call (or ``calls`` of n / calls)."""
+def run(
+    backend: str, build_dir: str, mode: str, n: int, cpu: int | None, calls: int = 1, expected: int | None = None
+) -> dict:
+    """Load the entry point (start-up cost the parent sees), then time one call (or ``calls`` of n / calls).
+
+    A kernel with ``prepare`` (kernels/__init__.py) gets its buffers here too, before the kernel's span.
+    """
     if cpu is not None:
         os.sched_setaffinity(0, {cpu})
     gil_at_start = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
     import kernels
 
-    fib = kernels.load(backend).entry_point(mode, Path(build_dir))
+    module = kernels.load(backend)
+    fib = module.entry_point(mode, Path(build_dir))
+    if getattr(module, "prepare", None) is not None:
+        fib = module.prepare(mode, Path(build_dir), n // calls, 0)
     fib(2)  # Numba loads its cached machine code on the first call: keep that out of the kernel's span
     ready_ns = time.perf_counter_ns()
     cpu0 = time.thread_time()
@@ -34,10 +42,11 @@ def run(backend: str, build_dir: str, mode: str, n: int, cpu: int | None, calls:
         value = fib(n)
     else:
         from rtg.calls import CallLog, call_loop
-        from rtg.reference import fib_mod64
 
+        if expected is None:
+            expected = kernels.reference_of(backend)(n // calls)
         log = CallLog()
-        value = call_loop(fib, n, calls, fib_mod64(n // calls), log)
+        value = call_loop(fib, n, calls, expected, log)
     end_ns = time.perf_counter_ns()
     cpu_s = time.thread_time() - cpu0
     return {
@@ -58,7 +67,8 @@ def main(argv: list[str]) -> None:
     backend, build_dir, mode, n = argv[:4]
     cpu = int(argv[4]) if len(argv) > 4 and argv[4] != "" else None
     calls = int(argv[5]) if len(argv) > 5 else 1
-    print(json.dumps(run(backend, build_dir, mode, int(n), cpu, calls)), flush=True)
+    expected = int(argv[6]) if len(argv) > 6 else None
+    print(json.dumps(run(backend, build_dir, mode, int(n), cpu, calls, expected)), flush=True)
 
 
 if __name__ == "__main__":

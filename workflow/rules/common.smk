@@ -7,10 +7,9 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 
 import kernels
-from kernels import BACKENDS
 from rtg import axes
 from rtg import config as rtg_config
-from rtg import preflight, rounds, watchdog
+from rtg import calibration, preflight, rounds, watchdog
 from rtg.grouping import trial_groups
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
@@ -31,7 +30,8 @@ for _gap in axes.not_available(config, INTERPRETERS):
 
 
 wildcard_constraints:
-    backend="|".join(BACKENDS),
+    # Built-in backends and the user's kernels (kernel_paths, registered by preflight).
+    backend="|".join(kernels.names()),
     scenario=SCENARIO_PATTERN,
     n=r"[1-9]\d*",
     rep=r"[1-9]\d*",
@@ -54,9 +54,13 @@ def aggregated_trials(wildcards=None):
 
 
 def kernel_sources(backend):
-    """A backend's sources relative to the working directory: absolute paths would make a moved
-    or copied project look like a changed set of inputs and rebuild (and rerun) everything."""
-    return [os.path.relpath(path) for path in kernels.sources(backend)]
+    """A backend's sources. Inside the project: relative to the working directory, since absolute paths
+    would make a moved or copied project look like a changed set of inputs and rebuild (and rerun)
+    everything. Outside it (kernel_paths): absolute, as those files do not move with the project."""
+    paths = [os.path.abspath(path) for path in kernels.sources(backend)]
+    return [
+        path if os.path.relpath(path).startswith("..") else os.path.relpath(path) for path in paths
+    ]
 
 
 def build_manifests(wildcards=None):
@@ -151,6 +155,17 @@ def group_trial_files(wildcards):
 def trial_group_files(wildcards=None):
     """One record per cluster group (none unless trial_group_size > 1)."""
     return [f"results/groups/{group}.json" for group in GROUP_MEMBERS]
+
+
+#: backend -> what the report says about it (built-in or the user's file, check, bytes per iteration).
+KERNEL_FACTS = {backend: kernels.facts(backend) for backend in config["backends"]}
+
+
+def bandwidth_files(wildcards=None):
+    """The machine's copy bandwidth, measured only when a backend declares its memory traffic."""
+    if any(fact["bytes_per_iteration"] for fact in KERNEL_FACTS.values()):
+        return ["results/bandwidth.json"]
+    return []
 
 
 def earlier_run_files(wildcards=None):
