@@ -33,6 +33,7 @@ from rtg.report import environment as environment_section
 from rtg.report import figures as figures_section
 from rtg.report import flags as flags_section
 from rtg.report import freethreading as freethreading_section
+from rtg.report import kernels as kernels_section
 from rtg.report import race as race_section
 from rtg.report import start_order as start_order_section
 from rtg.report import summary as summary_section
@@ -67,6 +68,7 @@ SECTIONS = (
     flags_section,
     claims_section,
     freethreading_section,
+    kernels_section,
     figures_section,
     start_order_section,
     race_section,
@@ -173,10 +175,12 @@ def write(
     cycles_csv: Path | None = None,
     runs_csv: Path | None = None,
     comparison: list[Path] | None = None,
+    bandwidth: list[Path] | None = None,
 ) -> None:
     """Read the pipeline's tables and write every report output.
 
-    ``comparison``: compare.csv, compare.json and the figure of the compare rule, when there is one.
+    ``comparison``: compare.csv, compare.json and the figure of the compare rule, when there is one;
+    ``bandwidth``: results/bandwidth.json, when a kernel declares its memory traffic.
     """
     timings = pd.read_csv(timings_csv)
     runs = pd.read_csv(runs_csv) if runs_csv and Path(runs_csv).exists() else None
@@ -194,6 +198,8 @@ def write(
         runs=runs,
     )
     parts["comparison"] = compare_section.load(comparison)
+    # The machine's copy bandwidth (rtg/bandwidth.py), measured when a kernel declares its memory traffic.
+    parts["bandwidth"] = json.loads(Path(bandwidth[0]).read_text()) if bandwidth else None
     for name, path in figure_paths.items():
         plots.save(parts["figures"][name], path)
     parts["summary"].to_csv(out["summary"], index=False)

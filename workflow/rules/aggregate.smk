@@ -18,5 +18,6 @@ rule aggregate:
         config=config,
         grid=trial_files,
         not_available=axes.not_available(config, INTERPRETERS),
+        kernels=KERNEL_FACTS,
     script:
         "../scripts/aggregate.py"

@@ -41,5 +41,29 @@ rule cycles:
         "results/logs/cycles.log",
     conda:
         "../../envs/pipeline.yaml"
+    params:
+        # Only the built-in compiled loops have a hardware limit to be held to (about 1 cycle/iteration).
+        native=[
+            backend
+            for backend, fact in KERNEL_FACTS.items()
+            if fact["builtin"] and backend not in calibration.NON_NATIVE
+        ],
     script:
         "../scripts/cycles.py"
+
+
+rule bandwidth:
+    # The machine's copy bandwidth (one and two threads), for kernels that declare
+    # BYTES_PER_ITERATION: measured like a trial, while no trial runs.
+    input:
+        code="rtg/bandwidth.py",
+    output:
+        bandwidth="results/bandwidth.json",
+    log:
+        "results/logs/bandwidth.log",
+    conda:
+        "../../envs/pipeline.yaml"
+    resources:
+        timing_slot=timing_slot,
+    script:
+        "../scripts/bandwidth.py"

@@ -13,6 +13,7 @@ rule report:
         cycles=rules.cycles.output.cycles,
         safety=["results/safety.csv"] if config.get("safety_experiment", False) else [],
         comparison=comparison_files,
+        bandwidth=bandwidth_files,
     output:
         summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),
         claims=report("results/claims.csv", caption="../report/claims.rst", category="Tables"),

@@ -32,6 +32,8 @@ def main(sm) -> None:
         env["missing_trials"] = len(missing)
         # Backends an interpreter cannot run (no wheel for its ABI): left out of the grid, not failed.
         env["not_available"] = list(sm.params.not_available)
+        # Each backend: built-in or the user's file, how its values were checked, its memory traffic.
+        env["kernels"] = dict(sm.params.kernels)
         env["config_sha256"] = trials[0]["metadata"]["config_sha256"]
         Path(sm.output.environment).write_text(json.dumps(env, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"aggregated {len(trials)} trials; {len(missing)} grid cell(s) missing (listed in {sm.output.missing})")

@@ -16,7 +16,7 @@ def main(sm) -> None:
     with logged(sm.log[0]):
         clock_hz = json.loads(Path(sm.input.calibration).read_text(encoding="utf-8"))["clock_hz"]
         timings = pd.read_csv(sm.input.timings, dtype={"result": str})
-        table = calibration.flag_slow(timings, clock_hz)
+        table = calibration.flag_slow(timings, clock_hz, native=set(sm.params.native))
         table.to_csv(sm.output.cycles, index=False)
         print(f"clock {clock_hz / 1e9:.3f} GHz")
         print(table.to_string(index=False))

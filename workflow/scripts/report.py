@@ -25,6 +25,7 @@ def main(sm) -> None:
             cycles_csv=Path(sm.input.cycles),
             runs_csv=Path(sm.input.runs),
             comparison=[Path(p) for p in sm.input.comparison],
+            bandwidth=[Path(p) for p in sm.input.bandwidth],
         )
         print(f"report written to {sm.output.html}")
 
