@@ -63,6 +63,8 @@ rule bandwidth:
         "results/logs/bandwidth.log",
     conda:
         "../../envs/pipeline.yaml"
+    # One and two threads, each pinned to its own CPU: the two CPUs of a 2-thread trial.
+    threads: 2
     resources:
         timing_slot=timing_slot,
     script:
