@@ -22,8 +22,11 @@ SOURCES = [SOURCE]
 USES_CFLAGS = False
 
 
-def fib(n: int) -> int:
-    """F(n) mod 2**64; masking every step keeps the ints one machine word wide."""
+def loop(n: int, mask: int) -> int:
+    """F(n) mod 2**64; masking every step with ``mask`` (2**64 - 1) keeps the ints one machine word wide.
+
+    Which int object ``mask`` is matters without a GIL (see python_private_backend).
+    """
     if n <= 1:
         return n
     a, b = 0, 1
@@ -31,8 +34,13 @@ def fib(n: int) -> int:
     for _i in range(2, n):
         a = b
         b = c
-        c = (a + b) & MASK64
+        c = (a + b) & mask
     return c
+
+
+def fib(n: int) -> int:
+    """The loop with the module constant MASK64: one int object that every thread shares."""
+    return loop(n, MASK64)
 
 
 def build(build_dir: Path, cflags: list[str]) -> dict:

@@ -1,7 +1,7 @@
 """Pure Python with a mask object private to each thread: the test of the free-threaded contention finding.
 
-The loop is ``kernels/python_backend.py``'s, but each call makes its own
-mask object instead of reading the module's ``MASK64``. On a free-threaded
+The loop is ``kernels/python_backend.py``'s (the same function), but each call
+passes a mask object it made itself instead of the module's shared ``MASK64``. On a free-threaded
 CPython every object has a reference count its creating thread updates
 cheaply and a shared one every other thread updates atomically (biased
 reference counting, PEP 703); two threads reading one module constant millions
@@ -24,17 +24,8 @@ USES_CFLAGS = False
 
 
 def fib(n: int) -> int:
-    """F(n) mod 2**64, masking with an int this call made (so this thread owns its reference count)."""
-    mask = int.from_bytes(b"\xff" * 8, "little")  # == MASK64, but a new object: not shared between threads
-    if n <= 1:
-        return n
-    a, b = 0, 1
-    c = a + b
-    for _i in range(2, n):
-        a = b
-        b = c
-        c = (a + b) & mask
-    return c
+    """F(n) mod 2**64 by the same loop, masking with an int this call made (this thread owns its reference count)."""
+    return python_backend.loop(n, int.from_bytes(b"\xff" * 8, "little"))  # == MASK64, but not shared
 
 
 def build(build_dir: Path, cflags: list[str]) -> dict:

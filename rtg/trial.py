@@ -483,7 +483,8 @@ def check(result: dict) -> None:
     raise IncorrectResult(
         f"{result['backend']} {result['scenario']} n={result['n']} rep={result['rep']}: "
         f"expected {wanted} = {result['expected']}, but {details}. The kernel computes a wrong "
-        f"value: check its source and the flags in cython_cflags (e.g. no -ffast-math); "
+        f"value: check its source under kernels/ (your own kernel: in its kernel_paths folder) and the flags in "
+        f"cython_cflags (e.g. no -ffast-math); "
         f"the whole record is in this trial's log"
     )
 
