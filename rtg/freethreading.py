@@ -21,6 +21,8 @@ from rtg import stats
 
 #: Above this gil+gil ratio a free-threaded pair did not run in parallel (1× parallel, 2× serialized).
 PARALLEL_BELOW = 1.3
+#: A pure-Python pair whose ratio's CI lies above this was measurably slowed by something (the explanation shows).
+CONTENDED_ABOVE = 1.1
 #: The pure-Python backends whose loops differ only in where their mask object lives (kernels/).
 SHARED_OBJECT_BACKEND = "python"
 PRIVATE_OBJECT_BACKEND = "python_private"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rtg import anomalies, stats
 from tests.conftest import ROOT, copy_project, run_grid
 
 pytestmark = pytest.mark.slow
@@ -147,36 +148,74 @@ def test_the_trials_record_the_gil_as_the_kernel_ran(grid):
     assert gap["interpreter"] == free and gap["backend"] == "numba" and "cp313t" in gap["reason"]
 
 
+def disturbed(grid: Path) -> set[tuple[str, str, int]]:
+    """The cells the pipeline itself finds disturbed by other programs (load average, CPU share: rtg/anomalies.py)."""
+    results = grid / "results"
+    timings = pd.read_csv(results / "timings.csv", dtype={"result": str})
+    metrics = stats.trial_metrics(timings, pd.read_csv(results / "threads.csv"))
+    return anomalies.disturbed_cells(stats.valid_trials(metrics))
+
+
+def flagged(grid: Path, backend: str, scenario: str) -> bool:
+    """Whether the report's flags name outside interference in this cell (on any interpreter)."""
+    flags = (grid / "results" / "report.md").read_text().split("## Flags")[1].split("\n## ")[0]
+    return any(
+        line.startswith("| warning | outside interference | ") and f"| {backend} / {scenario} / " in line
+        for line in flags.splitlines()
+    )
+
+
 def test_without_a_gil_two_gil_holding_threads_run_in_parallel(grid):
+    """On a quiet machine the done-when ratios; on a loaded one (other programs on the CPUs, found by the
+    pipeline's own interference check) wall-time ratios measure those programs, and the report must say so."""
     summary = pd.read_csv(grid / "results" / "summary.csv")
     free, gil = interpreter_labels(pd.read_csv(grid / "results" / "timings.csv"))
-    pairs = summary[summary["scenario"] == "gil+gil"].set_index(["interpreter", "backend"])["ratio"]
+    cells = summary[summary["scenario"] == "gil+gil"].set_index(["interpreter", "backend"])
+    busy = disturbed(grid)
+
+    def quiet(backend: str) -> bool:
+        n = int(cells.loc[(free, backend), "n"])
+        return not {(backend, "gil+gil", n), (backend, "gil", n)} & busy
+
     for backend in ("cython", "ctypes"):
-        assert pairs[(free, backend)] < 1.3, (backend, pairs[(free, backend)])
-        assert pairs[(gil, backend)] > 1.7, (backend, pairs[(gil, backend)])
+        if quiet(backend):
+            assert cells.loc[(free, backend), "ratio"] < 1.3, (backend, cells.loc[(free, backend), "ratio"])
+        else:
+            assert flagged(grid, backend, "gil+gil") or flagged(grid, backend, "gil")
+        assert cells.loc[(gil, backend), "ratio"] > 1.7, (backend, cells.loc[(gil, backend), "ratio"])
     assert summary.loc[summary["interpreter"] == free, "gil_enabled"].eq(False).all()
     # The explanation of the pure-Python result, tested: a mask object private to each thread removes the
     # contention on the shared one (rtg/report/freethreading.py, README "Free-threaded Python").
-    assert pairs[(free, "python_private")] < pairs[(free, "python")]
+    if quiet("python") and quiet("python_private"):
+        assert cells.loc[(free, "python_private"), "ratio"] < cells.loc[(free, "python"), "ratio"]
 
 
 def test_claim_2_is_not_reproduced_without_a_gil_and_says_why(grid):
     claims = pd.read_csv(grid / "results" / "claims.csv")
     free, gil = interpreter_labels(pd.read_csv(grid / "results" / "timings.csv"))
     two = claims[(claims["claim"] == 2) & (claims["backend"] == "cython")].set_index("interpreter")
-    assert two.loc[free, "verdict"] == "not reproduced"
-    assert two.loc[free, "detail"].startswith("GIL disabled")
     assert not two.loc[free, "gil_enabled"] and two.loc[gil, "gil_enabled"]
     assert not two.loc[gil, "detail"].startswith("GIL disabled")
+    n = int(two.loc[free, "n"])
+    if {("cython", "gil+gil", n), ("cython", "gil", n)} & disturbed(grid):  # a loaded machine
+        assert two.loc[free, "verdict"] in ("not reproduced", "inconclusive")
+    else:
+        assert two.loc[free, "verdict"] == "not reproduced"
+        assert two.loc[free, "detail"].startswith("GIL disabled (expected not to hold")
 
 
 def test_the_report_reads_a_run_without_a_gil_as_such(grid):
     report = (grid / "results" / "report.md").read_text()
     free, gil = interpreter_labels(pd.read_csv(grid / "results" / "timings.csv"))
     answer = report.split("\n## ")[0]
-    assert "busy machine" not in answer
-    assert f"with {free} (free-threaded, the GIL stayed off) there is no GIL to release" in answer
-    assert "not noise" in answer and "as expected because the GIL was disabled" in answer
+    [sentence] = [line for line in answer.splitlines() if f"with {free} (free-threaded, the GIL stayed off)" in line]
+    assert "there is no GIL to release" in sentence
+    if {cell for cell in disturbed(grid) if cell[1] in ("gil", "gil+gil")}:  # a loaded machine: any honest reading
+        endings = ("not noise.", "not the interpreter; rerun on an idle machine.", "(see “With and without the GIL”).")
+        assert sentence.endswith(endings), sentence
+    else:  # a quiet machine: parallel, the point of the build, and no busy-machine reading anywhere
+        assert "not noise" in sentence and "busy machine" not in answer
+        assert "as expected because the GIL was disabled" in answer
     section = report[report.index("## With and without the GIL") :].split("\n## ")[0]
     assert f"### {free} against {gil}" in section
     assert "the single-thread cost of free-threading" in section

@@ -117,6 +117,8 @@ def build(
         "claims": claims_table,
         "flags": flags,
         "order_tests": order_tests,
+        # (backend, scenario, n) cells with outside interference in half their trials (rtg/anomalies.py).
+        "disturbed": disturbed,
         "runs": runs,
         "figures": plots.make_all(timings, threads, summary),
     }

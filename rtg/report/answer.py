@@ -84,11 +84,14 @@ def split_by_gil(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table[on], table[~on]
 
 
-def without_gil(summary: pd.DataFrame, machine: str) -> list[str]:
+def without_gil(summary: pd.DataFrame, machine: str, disturbed: set[tuple[str, str, int]] | None = None) -> list[str]:
     """One sentence per free-threaded interpreter whose GIL stayed off: what its threads did.
 
     Without a GIL, GIL-holding threads are expected to run in parallel: that
     claims 2 and 4 fail there is the point of the build, never a busy machine.
+    Pairs that did not measure as parallel are blamed on the machine only when
+    the interference check (``disturbed``: (backend, scenario, n) cells with
+    outside interference in half their trials) says so, else on contention.
     """
     sentences = []
     for interp, cells in summary.groupby("interpreter", sort=True) if len(summary) else []:
@@ -106,16 +109,25 @@ def without_gil(summary: pd.DataFrame, machine: str) -> list[str]:
             if text
         )
         parallel = all(_side(r) == "below" for _, r in pairs + late)
-        sentences.append(
-            f"On {machine} with {interp} (free-threaded, the GIL stayed off) there is no GIL to release: "
-            f"{measured} (95 % CI in brackets), "
-            + (
+        busy = [b for b, r in pairs + late if (r["backend"], r["scenario"], int(r["n"])) in (disturbed or set())]
+        if parallel:
+            why = (
                 "so the threads ran in parallel whatever they held; that the blog's claims 2 and 4 do not hold "
                 "there is the point of a free-threaded build, not noise."
-                if parallel
-                else "so something other than a GIL kept them from running fully in parallel (see “With and "
-                "without the GIL”)."
             )
+        elif busy:
+            why = (
+                f"but other programs used the CPUs during {', '.join(sorted(set(busy)))} (see the flags), so these "
+                f"ratios reflect a busy machine, not the interpreter; rerun on an idle machine."
+            )
+        else:
+            why = (
+                "so something other than a GIL kept them from running fully in parallel "
+                "(see “With and without the GIL”)."
+            )
+        sentences.append(
+            f"On {machine} with {interp} (free-threaded, the GIL stayed off) there is no GIL to release: "
+            f"{measured} (95 % CI in brackets), {why}"
         )
     return sentences
 
@@ -126,6 +138,7 @@ def answer(
     flags: pd.DataFrame,
     order_tests: pd.DataFrame,
     machine: str,
+    disturbed: set[tuple[str, str, int]] | None = None,
 ) -> list[str]:
     """Three sentences: did releasing the GIL buy parallelism, does order matter, how did the claims fare.
 
@@ -136,7 +149,7 @@ def answer(
     summary, free = split_by_gil(summary)
     if len(free) and "interpreter" in order_tests.columns:
         order_tests = order_tests[~order_tests["interpreter"].isin(set(free["interpreter"]))]
-    no_gil = without_gil(free, machine) if len(free) else []
+    no_gil = without_gil(free, machine, disturbed) if len(free) else []
     if len(free) and not len(summary):
         return [*no_gil, claims_sentence(claims_table, flags)]
     if no_gil:
@@ -257,7 +270,11 @@ def machine_phrase(environment: Mapping[str, Any], timings: pd.DataFrame) -> str
 def context(inputs: Inputs) -> dict[str, Any]:
     parts = inputs.parts
     machine = machine_phrase(inputs.environment, inputs.timings)
-    return {"answer": answer(parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine)}
+    return {
+        "answer": answer(
+            parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
+        )
+    }
 
 
 def markdown(parts: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[str]:

@@ -131,7 +131,7 @@ def contention_lines(summary: pd.DataFrame, free: str) -> list[str]:
         f"(median overlap {found['overlap']:.0%})"
         + (", slower than running the two calls one after the other." if found["slower"] else ".")
     ]
-    if found["slower"] or (not _nan(shared["ratio"]) and shared["ratio"] > freethreading.PARALLEL_BELOW):
+    if found["slower"] or (not _nan(shared["ratio_ci_low"]) and shared["ratio_ci_low"] > freethreading.CONTENDED_ABOVE):
         lines.append(CONTENTION_WHY)
         if private is not None:
             lines.append(
