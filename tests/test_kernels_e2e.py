@@ -64,6 +64,8 @@ def test_the_report_shows_the_memory_bound_ratio_next_to_the_fibonacci_one_with_
             and bandwidth[pattern]["two_threads"]["bytes_per_s"] > 1e9
         )
     report = (project / "results" / "report.md").read_text()
+    answer = report.split("\n## ")[0]
+    assert answer.split("\n\n")[1].startswith("stream_cython: two threads got")  # the user's question first
     section = report[report.index("## Your own kernels") :].split("\n## ")[0]
     assert "stream_cython: two threads got" in section
     assert "of the memory bandwidth two threads can read on this machine" in section

@@ -229,8 +229,9 @@ def claims_sentence(claims_table: pd.DataFrame, flags: pd.DataFrame) -> str:
         )
     warnings = int((flags["severity"] == anomalies.WARNING).sum()) if len(flags) else 0
     disturbed = int((flags["kind"] == "outside interference").sum()) if len(flags) else 0
+    were = "was" if tally[claims.REPRODUCED] == 1 else "were"
     return (
-        f"Of the blog's claims, {tally[claims.REPRODUCED]} were reproduced, "
+        f"Of the blog's claims, {tally[claims.REPRODUCED]} {were} reproduced, "
         f"{tally[claims.NOT_REPRODUCED]} not reproduced"
         + (f" ({expected} of them as expected because the GIL was disabled)" if expected else "")
         + f", {tally[claims.INCONCLUSIVE]} inconclusive and {tally[claims.NOT_TESTED]} not tested; "
@@ -267,15 +268,27 @@ def machine_phrase(environment: Mapping[str, Any], timings: pd.DataFrame) -> str
     return text
 
 
+def own_kernel_sentences(inputs: Inputs) -> list[str]:
+    """What a second thread bought each memory-bound kernel of the grid (the user's question first)."""
+    from rtg import memory
+    from rtg.report.kernels import sentences
+
+    facts = inputs.environment.get("kernels") or {}
+    if not any(fact.get("bytes_per_iteration") for fact in facts.values()):
+        return []
+    return sentences(memory.memory_table(inputs.parts["summary"], facts, inputs.parts.get("bandwidth")))
+
+
 def context(inputs: Inputs) -> dict[str, Any]:
     parts = inputs.parts
     machine = machine_phrase(inputs.environment, inputs.timings)
     return {
+        "answer_own": own_kernel_sentences(inputs),
         "answer": answer(
             parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
-        )
+        ),
     }
 
 
 def markdown(parts: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[str]:
-    return [*ctx["answer"], ""]
+    return [*ctx["answer_own"], *ctx["answer"], ""]

@@ -27,9 +27,9 @@ TITLE = "With and without the GIL"
 CONTENTION_WHY = (
     "In a free-threaded build every object carries two reference counts: the thread that created it updates its "
     "own cheaply, every other thread updates a shared one with atomic instructions (biased reference counting, "
-    "PEP 703). The pure-Python loop reads the module's constant MASK64 on every iteration, so both threads update "
-    "the shared count of that one object millions of times and its cache line bounces between the cores: that, "
-    "not a lock, keeps two threads that run side by side from running at full speed."
+    "PEP 703). The pure-Python loop masks with the module's constant MASK64 (one int object) in every iteration, "
+    "so both threads update the shared count of that one object millions of times and its cache line bounces "
+    "between the cores: that, not a lock, keeps two threads that run side by side from running at full speed."
 )
 
 
