@@ -108,14 +108,14 @@ def names() -> list[str]:
     return [*BACKENDS, *(name for name in user_kernels() if name not in BACKENDS)]
 
 
-def _load_file(backend: str, file: Path) -> ModuleType:
-    module_name = f"rtg_user_kernels.{backend}"
+def import_file(module_name: str, file: Path) -> ModuleType:
+    """Import ``file`` as ``module_name`` once (again if another file took that name); none half-imported stays."""
     cached = sys.modules.get(module_name)
     if cached is not None and Path(cached.__file__) == Path(file):
         return cached
     spec = importlib.util.spec_from_file_location(module_name, file)
     if spec is None or spec.loader is None:
-        raise KernelError(f"kernel {file}: not a Python module")
+        raise KernelError(f"{file}: not a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
@@ -124,6 +124,10 @@ def _load_file(backend: str, file: Path) -> ModuleType:
         del sys.modules[module_name]
         raise
     return module
+
+
+def _load_file(backend: str, file: Path) -> ModuleType:
+    return import_file(f"rtg_user_kernels.{backend}", file)
 
 
 def load(backend: str) -> ModuleType:

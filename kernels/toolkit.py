@@ -13,12 +13,12 @@ module (``_something.py``) that sits next to a kernel file.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import sysconfig
 from pathlib import Path
 from types import ModuleType
 
+import kernels
 from kernels import _toolchain
 from kernels._toolchain import BuildError
 
@@ -77,13 +77,4 @@ def import_extension(build_dir: Path, module: str) -> ModuleType:
 def import_beside(kernel_file: str | Path, name: str) -> ModuleType:
     """Import the module ``name`` (a file ``name.py`` next to ``kernel_file``) once, under a private name."""
     file = Path(kernel_file).with_name(f"{name}.py")
-    key = f"rtg_user_kernels.{Path(kernel_file).stem}.{name}"
-    if key in sys.modules:
-        return sys.modules[key]
-    spec = importlib.util.spec_from_file_location(key, file)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no module {name} beside {kernel_file}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[key] = module
-    spec.loader.exec_module(module)
-    return module
+    return kernels.import_file(f"rtg_user_kernels.{Path(kernel_file).stem}.{name}", file)

@@ -22,6 +22,7 @@ import ctypes
 import os
 import statistics
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -195,6 +196,11 @@ def cycles_per_iteration(timings: pd.DataFrame, clock_hz: float) -> pd.DataFrame
     table["cycles_per_iteration_median"] = table["wall_s_median"] / iterations * clock_hz
     table["cycles_per_iteration_cpu"] = table["cpu_s_min"] / iterations * clock_hz
     return table[columns]
+
+
+def native_backends(facts: Mapping[str, Mapping]) -> list[str]:
+    """The backends held to the hardware limit: built-in compiled loops (``kernels.facts`` per backend)."""
+    return [backend for backend, fact in facts.items() if fact["builtin"] and backend not in NON_NATIVE]
 
 
 def flag_slow(

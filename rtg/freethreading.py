@@ -89,9 +89,7 @@ def side_by_side(summary: pd.DataFrame, free: str, gil: str) -> pd.DataFrame:
     setting when the grid has it, as in the answer.
     """
     cells = summary[summary["interpreter"].isin([free, gil])]
-    for column, blog in (("executor", "threads"), ("calls_per_thread", 1), ("switch_interval_ms", 5.0)):
-        if column in cells.columns and (cells[column] == blog).any():
-            cells = cells[cells[column] == blog]
+    cells = stats.blog_setting(cells)
     rows = []
     for backend, mine in cells.groupby("backend", sort=True):
         common = set(mine.loc[mine["interpreter"] == free, "n"]) & set(mine.loc[mine["interpreter"] == gil, "n"])
@@ -131,9 +129,7 @@ def single_thread_cost(timings: pd.DataFrame, free: str, gil: str, seed: int = 0
     scenario at each backend's largest common n; ``nogil`` where ``gil`` is absent.
     """
     valid = stats.valid_trials(timings)
-    for column, blog in (("executor", "threads"), ("calls_per_thread", 1), ("switch_interval_ms", 5.0)):
-        if column in valid.columns and (valid[column] == blog).any():
-            valid = valid[valid[column] == blog]
+    valid = stats.blog_setting(valid)
     rng = np.random.default_rng(seed)
     rows = []
     for backend, mine in valid[valid["threads"] == 1].groupby("backend", sort=True):
@@ -182,9 +178,7 @@ def contention(summary: pd.DataFrame, free: str) -> dict | None:
     after the other.
     """
     cells = summary[(summary["interpreter"] == free) & (summary["scenario"] == "gil+gil")]
-    for column, blog in (("executor", "threads"), ("calls_per_thread", 1), ("switch_interval_ms", 5.0)):
-        if column in cells.columns and (cells[column] == blog).any():
-            cells = cells[cells[column] == blog]
+    cells = stats.blog_setting(cells)
 
     def at_largest(backend: str) -> pd.Series | None:
         mine = cells[cells["backend"] == backend]

@@ -13,17 +13,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-#: The blog's setting, as the answer uses it (other axes stay in the tables).
-BLOG_AXES = (("executor", "threads"), ("calls_per_thread", 1), ("switch_interval_ms", 5.0))
+from rtg import stats
+
 #: Built-in backends whose loop lives in registers (the blog's Fibonacci), to compare with.
 REGISTER_BOUND = ("cython", "numba", "ctypes")
-
-
-def _blog_setting(summary: pd.DataFrame) -> pd.DataFrame:
-    for column, value in BLOG_AXES:
-        if column in summary.columns and (summary[column] == value).any():
-            summary = summary[summary[column] == value]
-    return summary
 
 
 def _cell(rows: pd.DataFrame, scenario: str) -> pd.Series | None:
@@ -33,7 +26,7 @@ def _cell(rows: pd.DataFrame, scenario: str) -> pd.Series | None:
 
 def register_bound_ratio(summary: pd.DataFrame, interpreter: str | None = None) -> pd.Series | None:
     """nogil+nogil ÷ one call of the first register-bound built-in backend in the grid, at its largest n."""
-    cells = _blog_setting(summary)
+    cells = stats.blog_setting(summary)
     if interpreter is not None and "interpreter" in cells.columns:
         cells = cells[cells["interpreter"] == interpreter]
     for backend in REGISTER_BOUND:
@@ -52,7 +45,7 @@ def memory_table(summary: pd.DataFrame, facts: Mapping[str, Mapping], bandwidth:
     move in the kernel's pattern (``memory_traffic``: read or copy; see
     rtg/bandwidth.py): near 1, a second thread has nothing left to use.
     """
-    cells = _blog_setting(summary)
+    cells = stats.blog_setting(summary)
     rows = []
     keys = ["backend", "interpreter"] if "interpreter" in cells.columns else ["backend"]
     for key, mine in cells.groupby(keys, sort=True):

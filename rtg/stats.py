@@ -438,6 +438,22 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
     return summary
 
 
+#: The blog's point of the optional axes: threads, one call per thread, CPython's 5 ms switch interval.
+BLOG_AXES: tuple[tuple[str, object], ...] = (
+    ("executor", "threads"),
+    ("calls_per_thread", 1),
+    ("switch_interval_ms", 5.0),
+)
+
+
+def blog_setting(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``table`` at the blog's point of every optional axis that the table has rows at."""
+    for column, value in BLOG_AXES:
+        if column in table.columns and (table[column] == value).any():
+            table = table[table[column] == value]
+    return table
+
+
 def gil_columns(cell: pd.DataFrame) -> dict[str, bool]:
     """Whether a cell ran with a GIL: on when any of its trials had it on after the kernel's import.
 

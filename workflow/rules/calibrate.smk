@@ -43,11 +43,7 @@ rule cycles:
         "../../envs/pipeline.yaml"
     params:
         # Only the built-in compiled loops have a hardware limit to be held to (about 1 cycle/iteration).
-        native=[
-            backend
-            for backend, fact in KERNEL_FACTS.items()
-            if fact["builtin"] and backend not in calibration.NON_NATIVE
-        ],
+        native=calibration.native_backends(KERNEL_FACTS),
     script:
         "../scripts/cycles.py"
 
