@@ -23,7 +23,7 @@ TIMING_COLUMNS = [
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "gil_disabled_build", "gil_enabled", "gil_reenabled_by_import",
     "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
-    "slurm_job_id", "slurm_node",
+    "slurm_job_id", "slurm_node", "slurm_requested_nodes", "slurm_constraint",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
 THREAD_COLUMNS = [
@@ -120,6 +120,9 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 # Where the trial ran under Slurm (empty when run locally).
                 "slurm_job_id": meta.get("slurm_job_id"),
                 "slurm_node": meta.get("slurm_node"),
+                # What the job asked Slurm for (--nodelist, --constraint): a run pinned on purpose.
+                "slurm_requested_nodes": meta.get("slurm_requested_nodes"),
+                "slurm_constraint": meta.get("slurm_constraint"),
             }
         )
     frame = pd.DataFrame(rows, columns=TIMING_COLUMNS)

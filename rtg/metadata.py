@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import socket
+import subprocess
 import sys
 import sysconfig
 from collections.abc import Mapping
@@ -80,13 +81,52 @@ def scheduler(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     return {key: env.get(variable) or None for key, variable in SLURM_VARIABLES.items()}
 
 
+#: Trial metadata key -> the field of ``scontrol show job`` that says what the job asked for.
+SLURM_REQUEST_FIELDS: dict[str, str] = {
+    "slurm_requested_nodes": "ReqNodeList",  # sbatch --nodelist
+    "slurm_constraint": "Features",  # sbatch --constraint (node features, e.g. a CPU model)
+}
+
+
+def parse_job_record(text: str) -> dict[str, str | None]:
+    """The request fields of one ``scontrol show job -o`` line; Slurm's "(null)" becomes None."""
+    fields = dict(word.split("=", 1) for word in text.split() if "=" in word)
+    out: dict[str, str | None] = {}
+    for key, field in SLURM_REQUEST_FIELDS.items():
+        value = fields.get(field)
+        out[key] = None if value in (None, "", "(null)") else value
+    return out
+
+
+def slurm_request(job_id: str | None, timeout_s: float = 10.0) -> dict[str, str | None]:
+    """What the trial's job asked Slurm for (a node list, a constraint), so the report can say
+    whether a run was pinned to one node or one kind of node. Read once, after the timed
+    region; None everywhere outside Slurm or when ``scontrol`` cannot answer."""
+    empty: dict[str, str | None] = dict.fromkeys(SLURM_REQUEST_FIELDS)
+    if not job_id:
+        return empty
+    try:
+        done = subprocess.run(
+            ["scontrol", "show", "job", "-o", str(job_id)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return empty
+    return parse_job_record(done.stdout) if done.returncode == 0 else empty
+
+
 def machine() -> dict[str, object]:
     """Host facts recorded with every trial, and the Slurm job it ran in (if any)."""
+    where = scheduler()
     return {
         "host": socket.gethostname(),
         "cpu_model": cpu_model(),
         "logical_cpus": os.cpu_count(),
         "affinity": affinity(),
         "platform": platform.platform(),
-        **scheduler(),
+        **where,
+        **slurm_request(where["slurm_job_id"]),
     }

@@ -39,3 +39,18 @@ def test_machine_reads_the_real_process_environment():
     assert fields["slurm_job_id"] == "9001"
     assert fields["slurm_node"] == "n1"
     assert fields["affinity"] == sorted(os.sched_getaffinity(0))
+
+
+def test_what_a_job_asked_slurm_for_is_read_from_scontrol_show_job():
+    # One line of `scontrol show job -o` (Slurm 22.05), shortened.
+    line = (
+        "JobId=7 JobName=rtg-trial UserId=root(0) Partition=debug ReqNodeList=node1 ExcNodeList=(null) "
+        "NodeList=node1 Features=zen4 NumCPUs=1"
+    )
+    assert metadata.parse_job_record(line) == {"slurm_requested_nodes": "node1", "slurm_constraint": "zen4"}
+    unpinned = "JobId=8 ReqNodeList=(null) NodeList=node2 Features=(null)"
+    assert metadata.parse_job_record(unpinned) == {"slurm_requested_nodes": None, "slurm_constraint": None}
+
+
+def test_outside_slurm_nothing_is_asked_of_scontrol():
+    assert metadata.slurm_request(None) == {"slurm_requested_nodes": None, "slurm_constraint": None}
