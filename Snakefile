@@ -27,6 +27,12 @@ localrules:
     report,
 
 
+# Under a Slurm executor, before any job is submitted: refuse a scenario that needs more
+# CPUs than the largest node has (rtg/cluster.py).
+onstart:
+    refuse_what_the_cluster_cannot_run()
+
+
 rule all:
     default_target: True
     input:

@@ -9,7 +9,7 @@ sys.path.insert(0, workflow.basedir)
 import kernels
 from rtg import axes
 from rtg import config as rtg_config
-from rtg import calibration, preflight, rounds, watchdog
+from rtg import calibration, cluster, preflight, rounds, watchdog
 from rtg.grouping import trial_groups
 from rtg.scenarios import PATTERN as SCENARIO_PATTERN
 
@@ -166,6 +166,26 @@ def bandwidth_files(wildcards=None):
     if any(fact["bytes_per_iteration"] for fact in KERNEL_FACTS.values()):
         return ["results/bandwidth.json"]
     return []
+
+
+def refuse_what_the_cluster_cannot_run():
+    """Under a Slurm executor (called by onstart, before any submission): one Config error when a
+    scenario needs more CPUs than the cluster's largest node has, instead of a job Slurm never starts.
+    """
+    plugin = workflow.executor_plugin
+    if workflow.remote_exec or plugin is None or plugin.name not in cluster.SLURM_EXECUTORS:
+        return
+    nodes = cluster.slurm_nodes()
+    if nodes is None:
+        print(
+            "Note: sinfo did not answer; the grid's CPUs per job were not checked against the nodes.",
+            file=sys.stderr,
+        )
+        return
+    try:
+        cluster.check(cluster.needed_cpus(config, bool(bandwidth_files())), nodes)
+    except rtg_config.ConfigError as error:
+        sys.exit(f"Config error: {error}")
 
 
 def earlier_run_files(wildcards=None):
