@@ -246,8 +246,9 @@ def flags(
     cflags: list[str] | None = None,
     missing_trials: pd.DataFrame | None = None,
     cycles: pd.DataFrame | None = None,
+    extra: list[dict] | None = None,
 ) -> pd.DataFrame:
-    """All flags, warnings first."""
+    """All flags, warnings first; ``extra`` rows come from other modules (e.g. mixed nodes, rtg/report/nodes.py)."""
     rows = (
         incorrect(timings)
         + missing(missing_trials)
@@ -256,6 +257,7 @@ def flags(
         + interference_flags(stats.valid_trials(metrics))
         + bimodal_cells(summary)
         + noisy_cells(summary)
+        + list(extra or [])
     )
     table = pd.DataFrame(rows, columns=COLUMNS)
     order = {WARNING: 0, INFO: 1}

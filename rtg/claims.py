@@ -253,6 +253,7 @@ def judge(
     seed: int = 0,
     disturbed: set[tuple[str, str, int]] | None = None,
     not_available: Sequence[Mapping[str, str]] = (),
+    disturbed_by_node_group: Mapping[str, set[tuple[str, str, int]]] | None = None,
 ) -> pd.DataFrame:
     """The claims table: one row per claim and backend, judged at each backend's largest n.
 
@@ -261,6 +262,8 @@ def judge(
     are dropped first; only the blog's backends and the threads executor are
     judged. Extra axes (e.g. ``interpreter``) get their own rows, named in
     ``context``. Claims whose cells were not measured get "not tested".
+    ``disturbed_by_node_group``: the disturbed cells of each node group (rtg/nodes.py), so a
+    slow node's interference never withholds another node's verdict.
     """
     valid = stats.valid_trials(timings)
     if "executor" in valid.columns:
@@ -272,12 +275,18 @@ def judge(
         for key, group in valid.groupby(extra, sort=True):
             key = key if isinstance(key, tuple) else (key,)
             context = ", ".join(f"{c}={v}" for c, v in zip(extra, key, strict=True))
+            mine = dict(zip(extra, key, strict=True))
+            local = None
+            if disturbed_by_node_group is not None and "node_group" in mine:
+                local = disturbed_by_node_group.get(mine["node_group"], set())
             for row in _judge_timings(group, seed):
                 row["context"] = context
-                rows.append(mark_gil(row, group))
+                row = mark_gil(row, group)
+                rows.append(withhold_disturbed([row], local)[0] if local is not None else row)
     else:
         rows.extend(mark_gil(row, valid) for row in _judge_timings(valid, seed))
-    rows = withhold_disturbed(rows, disturbed or set())
+    if disturbed_by_node_group is None or "node_group" not in extra:
+        rows = withhold_disturbed(rows, disturbed or set())
     gaps = {(g["interpreter"], g["backend"]): g["reason"] for g in not_available}
     for row in rows:  # a backend the interpreter cannot run: say why, not "not measured"
         reason = gaps.get((row.get("interpreter"), row["backend"]))

@@ -34,6 +34,8 @@ OPTIONAL_KEY_COLUMNS: tuple[str, ...] = (
     "calls_per_thread",
     "switch_interval_ms",
     "toolchain",
+    # Only when the run's nodes measurably differ (rtg/nodes.py): never pool two kinds of node.
+    "node_group",
 )
 #: Scenario separator, one token per thread in start order (see rtg.scenarios).
 SEPARATOR = "+"

@@ -24,6 +24,7 @@ import pandas as pd
 from rtg import anomalies, stats
 from rtg import claims as blog_claims
 from rtg import figures as plots
+from rtg import nodes as node_analysis  # not `nodes`: that name is the section rtg.report.nodes
 from rtg.report import answer as answer_section
 from rtg.report import calls as calls_section
 from rtg.report import claims as claims_section
@@ -34,6 +35,7 @@ from rtg.report import figures as figures_section
 from rtg.report import flags as flags_section
 from rtg.report import freethreading as freethreading_section
 from rtg.report import kernels as kernels_section
+from rtg.report import nodes as nodes_section
 from rtg.report import race as race_section
 from rtg.report import start_order as start_order_section
 from rtg.report import summary as summary_section
@@ -75,6 +77,7 @@ SECTIONS = (
     calls_section,
     summary_section,
     cycles_section,
+    nodes_section,
     environment_section,
 )
 
@@ -99,18 +102,36 @@ def build(
     """All tables of the report (DataFrames) and the figures (matplotlib Figures).
 
     ``runs`` (runs.csv) gives the medians and ratios of the summary and the
-    start-order tests their two-level intervals (rtg/hierarchy.py).
+    start-order tests their two-level intervals (rtg/hierarchy.py). Trials from nodes
+    that measurably differ get a ``node_group`` cell key first (rtg/nodes.py), so no
+    table below pools two kinds of node; the split table is ``parts["timings"]``.
     """
+    node_comparison = node_analysis.compare_nodes(timings, seed=seed)
+    timings = node_analysis.with_node_groups(timings, node_comparison)
     with_runs = stats.attach_runs(timings, runs)
     summary = stats.summarize(with_runs, threads, seed=seed)
     metrics = stats.trial_metrics(timings, threads)
     order_tests = stats.start_order_tests(stats.valid_trials(with_runs), seed=seed)
     disturbed = anomalies.disturbed_cells(stats.valid_trials(metrics))
+    by_group = None
+    if node_analysis.GROUP_COLUMN in metrics.columns:
+        by_group = {
+            group: anomalies.disturbed_cells(stats.valid_trials(trials))
+            for group, trials in metrics.groupby(node_analysis.GROUP_COLUMN)
+        }
     claims_table = blog_claims.judge(
-        timings, safety, seed=seed, disturbed=disturbed, not_available=environment.get("not_available") or ()
+        timings,
+        safety,
+        seed=seed,
+        disturbed=disturbed,
+        not_available=environment.get("not_available") or (),
+        disturbed_by_node_group=by_group,
     )
     cflags = (environment.get("config") or {}).get("cython_cflags")
-    flags = anomalies.flags(timings, metrics, summary, cflags, missing_trials, cycles)
+    node_cells = node_analysis.cells(timings, seed=seed) if node_analysis.under_slurm(timings) else None
+    flags = anomalies.flags(
+        timings, metrics, summary, cflags, missing_trials, cycles, extra=nodes_section.flag_rows(node_cells)
+    )
     return {
         "cycles": cycles_display(cycles),
         "summary": summary,
@@ -121,6 +142,9 @@ def build(
         "disturbed": disturbed,
         "runs": runs,
         "figures": plots.make_all(timings, threads, summary),
+        "timings": timings,
+        "node_comparison": node_comparison,
+        "node_cells": node_cells,
     }
 
 
@@ -206,6 +230,6 @@ def write(
         plots.save(parts["figures"][name], path)
     parts["summary"].to_csv(out["summary"], index=False)
     parts["claims"].to_csv(out["claims"], index=False)
-    ctx = context(parts, figure_paths, environment, timings)
+    ctx = context(parts, figure_paths, environment, parts["timings"])
     Path(out["html"]).write_text(render_html(ctx), encoding="utf-8")
     Path(out["markdown"]).write_text(render_markdown(ctx, parts), encoding="utf-8")

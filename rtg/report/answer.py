@@ -41,11 +41,13 @@ def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
 def _per_backend(summary: pd.DataFrame, scenario: str) -> list[tuple[str, pd.Series]]:
     top = figures.largest_n(summary)
     hit = top[(top["scenario"] == scenario) & top["ratio"].notna()]
-    several = "interpreter" in hit.columns and hit["interpreter"].nunique() > 1
-    return [
-        (f"{r['backend']} ({r['interpreter']})" if several else r["backend"], r)
-        for _, r in hit.sort_values("backend").iterrows()
-    ]
+    # Interpreters, and node groups (nodes that measurably differ, rtg/nodes.py), are named when they vary.
+    varying = [c for c in ("interpreter", "node_group") if c in hit.columns and hit[c].nunique() > 1]
+
+    def label(r: pd.Series) -> str:
+        return f"{r['backend']} ({', '.join(str(r[c]) for c in varying)})" if varying else r["backend"]
+
+    return [(label(r), r) for _, r in hit.sort_values(["backend", *varying]).iterrows()]
 
 
 def _ratios_text(rows: list[tuple[str, pd.Series]]) -> str:
@@ -280,13 +282,16 @@ def own_kernel_sentences(inputs: Inputs) -> list[str]:
 
 
 def context(inputs: Inputs) -> dict[str, Any]:
+    from rtg.report.nodes import answer_sentences
+
     parts = inputs.parts
     machine = machine_phrase(inputs.environment, inputs.timings)
     return {
         "answer_own": own_kernel_sentences(inputs),
         "answer": answer(
             parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
-        ),
+        )
+        + answer_sentences(parts.get("node_comparison")),
     }
 
 
