@@ -51,23 +51,30 @@ def _unavailable() -> str | None:
     return None
 
 
-def _script(state: Path, command: str) -> subprocess.CompletedProcess:
+def _script(state: Path, command: str, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["timeout", "-k", "10", "120", "bash", str(SCRIPT), "--dir", str(state), command],
+        ["timeout", "-k", "10", "120", "bash", str(SCRIPT), "--dir", str(state), *options, command],
         capture_output=True,
         text=True,
         check=False,
     )
 
 
-@pytest.fixture(scope="session")
-def slurm(tmp_path_factory: pytest.TempPathFactory):
-    """A running single-node Slurm; yields its state folder (slurm.conf, logs, jobcomp.log)."""
+def require_slurm() -> None:
+    """Skip where the daemons are missing (never in CI, where that fails instead)."""
     reason = _unavailable()
     if reason:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the Slurm tests: {reason}")
         pytest.skip(reason)
+
+
+# Module scope: the two-node cluster of tests/test_slurm_nodes.py needs this one down first
+# (one local Slurm at a time owns /etc/slurm/slurm.conf).
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory: pytest.TempPathFactory):
+    """A running single-node Slurm; yields its state folder (slurm.conf, logs, jobcomp.log)."""
+    require_slurm()
     state = tmp_path_factory.mktemp("slurm-state")
     try:
         up = _script(state, "up")

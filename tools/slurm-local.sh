@@ -222,7 +222,7 @@ make_network() {
 
 # The cgroup (v1 cpu controller, or v2) that holds a slowed node's slurmd and its jobs.
 quota_cgroup() {  # quota_cgroup NODE PERCENT -> prints the cgroup.procs file to join
-    local node=$1 pct=$2 dir period=100000
+    local node=$1 pct=$2 dir period=10000  # 10 ms: smooth throttling even of short trials
     if [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
         dir=/sys/fs/cgroup/cpu/$CGROUP_PREFIX-$node
         mkdir -p "$dir" || die "cannot create $dir for --cpu-quota"
