@@ -1,4 +1,7 @@
-"""A real two-node Slurm whose node2 is slowed (its slurmd and jobs under a 40 % CPU quota).
+"""A real two-node Slurm whose node2 is slowed (its slurmd and jobs under a 25 % CPU quota).
+
+A quarter of a CPU keeps node2 at least twice as slow as node1 also when other programs load
+the machine (node1 then gets about half a CPU), so the test holds on a busy machine too.
 
 The cells that ran on both nodes must come out as "mixed nodes", with medians, ratios and
 claims computed per node, never pooled; the report must say the nodes differ and by how much.
@@ -19,8 +22,8 @@ from tests.test_slurm_nodes import NODES, local_cluster, run_profile, settle, tr
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 #: Enough trials that node2 (slow, so it finishes fewer jobs) still runs several of them.
-GRID = ["backends=[cython]", "scenarios=[gil,nogil]", "n_values=[50000000]", "repetitions=8", "safety_experiment=false"]
-QUOTA_PERCENT = 40
+GRID = ["backends=[cython]", "scenarios=[gil,nogil]", "n_values=[50000000]", "repetitions=10", "safety_experiment=false"]
+QUOTA_PERCENT = 25
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +58,7 @@ def test_the_slowed_node_really_ran_slower(slow_run):
     both = shared_cells(timings)
     assert len(both) >= 1, "no cell ran on both nodes"
     assert ((both["node2"] / both["node1"]) > 1.5).all(), both
-    assert len(trials_of(slow_run)) == 16
+    assert len(trials_of(slow_run)) == 20
 
 
 def test_cells_on_both_nodes_are_mixed_and_never_pooled(slow_run):
