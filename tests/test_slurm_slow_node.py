@@ -22,7 +22,13 @@ from tests.test_slurm_nodes import NODES, local_cluster, run_profile, settle, tr
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 #: Enough trials that node2 (slow, so it finishes fewer jobs) still runs several of them.
-GRID = ["backends=[cython]", "scenarios=[gil,nogil]", "n_values=[50000000]", "repetitions=10", "safety_experiment=false"]
+GRID = [
+    "backends=[cython]",
+    "scenarios=[gil,nogil]",
+    "n_values=[50000000]",
+    "repetitions=10",
+    "safety_experiment=false",
+]
 QUOTA_PERCENT = 25
 
 
