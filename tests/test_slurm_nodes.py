@@ -142,23 +142,41 @@ def test_timings_and_the_report_show_the_trials_per_node(spread_run):
     )
 
 
-def pinned_profile(workdir: Path, node: str) -> Path:
-    """profiles/cluster-generic with the trials pinned to ``node`` (its commented slurm_extra, set)."""
+def pinned_profile(workdir: Path, slurm_extra: str) -> Path:
+    """profiles/cluster-generic with the trials pinned by ``slurm_extra`` (its commented line, set)."""
     folder = workdir / "profiles" / "pinned"
     folder.mkdir()
     for name in ("submit.py", "status.py"):
         (folder / name).write_bytes((workdir / "profiles" / "cluster-generic" / name).read_bytes())
     settings = yaml.safe_load((workdir / "profiles" / "cluster-generic" / "config.yaml").read_text())
-    settings["set-resources"]["trial"]["slurm_extra"] = f"--nodelist={node}"
+    settings["set-resources"]["trial"]["slurm_extra"] = slurm_extra
     settings["cluster-generic-submit-cmd"] = "python3 profiles/pinned/submit.py"
     settings["cluster-generic-status-cmd"] = "python3 profiles/pinned/status.py"
     (folder / "config.yaml").write_text(yaml.safe_dump(settings))
     return folder
 
 
-def test_a_run_pinned_to_one_node_uses_only_that_node_and_says_so(two_nodes, tmp_path):
+@pytest.mark.parametrize(
+    ("slurm_extra", "field", "asked", "said"),
+    [
+        (
+            "--nodelist=node2",
+            "slurm_requested_nodes",
+            "node2",
+            "Pinned to node2: every trial asked Slurm for that node list",
+        ),
+        # tools/slurm-local.sh gives each node the feature of the CPU it is confined to: node2 has cpu1.
+        (
+            "--constraint=cpu1",
+            "slurm_constraint",
+            "cpu1",
+            "Pinned to nodes with cpu1: every trial asked Slurm for that feature",
+        ),
+    ],
+)
+def test_a_run_pinned_to_one_node_uses_only_that_node_and_says_so(two_nodes, tmp_path, slurm_extra, field, asked, said):
     workdir = copy_project(tmp_path / "project")
-    profile = pinned_profile(workdir, "node2")
+    profile = pinned_profile(workdir, slurm_extra)
     before = jobcomp_records(two_nodes)
     done, _ = run_profile(str(profile), workdir, *GRID)
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
@@ -167,9 +185,9 @@ def test_a_run_pinned_to_one_node_uses_only_that_node_and_says_so(two_nodes, tmp
     assert len(trials) == 6
     assert {t["metadata"]["slurm_node"] for t in trials} == {"node2"}
     assert {jobs[t["metadata"]["slurm_job_id"]]["NodeList"] for t in trials} == {"node2"}
-    assert {t["metadata"]["slurm_requested_nodes"] for t in trials} == {"node2"}
+    assert {t["metadata"][field] for t in trials} == {asked}
     html = (workdir / "results" / "report.html").read_text(encoding="utf-8")
-    assert "Pinned to node2: every trial asked Slurm for that node list (--nodelist" in html
+    assert said in html
 
 
 @pytest.mark.parametrize("profile", ["slurm", "cluster-generic"])

@@ -17,7 +17,8 @@
 #           node1..nodeN, each slurmd in its own network namespace (a veth on a bridge of
 #           its own, 10.213.0.0/24) and UTS namespace (hostname nodeK), confined to its own
 #           CPU (node K gets CPU K-1, modulo the machine's CPUs) and sharing the filesystem,
-#           as the nodes of a cluster share theirs. Each node declares CPUs=1.
+#           as the nodes of a cluster share theirs. Each node declares CPUs=1 and the
+#           feature cpuC of its CPU (for --constraint).
 #   --cpu-quota NODE=PERCENT  (N >= 2, repeatable) slow node NODE down: its slurmd and
 #           every job it starts run in a cgroup with that CPU quota (a node with a noisy
 #           neighbour or a lower clock), e.g. --cpu-quota node2=50.
@@ -184,8 +185,11 @@ write_conf() {
             echo "SlurmdSpoolDir=$DIR/spool/%n"
             echo "SlurmdPidFile=$DIR/slurmd-%n.pid"
             echo "SlurmdLogFile=$DIR/slurmd-%n.log"
+            # Feature cpuC: the machine CPU the node is confined to (see start_nodes), so
+            # --constraint can pin trials to a kind of node as on a real cluster.
             for k in $(seq 1 "$NODES"); do
-                echo "NodeName=node$k NodeAddr=${SUBNET}.$(( 10 + k )) CPUs=1 RealMemory=${real_mb} State=UNKNOWN"
+                echo "NodeName=node$k NodeAddr=${SUBNET}.$(( 10 + k )) CPUs=1 RealMemory=${real_mb}" \
+                    "Features=cpu$(( (k - 1) % $(nproc) )) State=UNKNOWN"
             done
         fi
         echo "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
