@@ -65,11 +65,22 @@ def slurm_nodes(timeout_s: float = 30.0) -> list[Node] | None:
 
 
 def needed_cpus(config: Mapping, memory_kernels: bool = False) -> dict[str, int]:
-    """What each kind of submitted job needs on one node, in CPUs (a trial: one per worker thread)."""
-    needs = {f"scenario '{s}'": scenarios.parse(str(s)).threads for s in config.get("scenarios", [])}
+    """What each kind of submitted job needs on one node, in CPUs (a trial: one per worker thread).
+
+    Keyed by scenario name, plus :data:`BANDWIDTH_JOB` when the bandwidth calibration runs.
+    """
+    needs = {str(s): scenarios.parse(str(s)).threads for s in config.get("scenarios", [])}
     if memory_kernels:
-        needs["the memory-bandwidth calibration (rule bandwidth, for kernels with BYTES_PER_ITERATION)"] = 2
+        needs[BANDWIDTH_JOB] = 2
     return needs
+
+
+#: The key of :func:`needed_cpus` for the memory-bandwidth calibration (a 2-thread job, not a scenario).
+BANDWIDTH_JOB = "the memory-bandwidth calibration (rule bandwidth, for kernels with BYTES_PER_ITERATION)"
+
+
+def _label(what: str) -> str:
+    return what if what == BANDWIDTH_JOB else f"scenario '{what}'"
 
 
 def check(needs: Mapping[str, int], nodes: Sequence[Node]) -> None:
@@ -77,17 +88,17 @@ def check(needs: Mapping[str, int], nodes: Sequence[Node]) -> None:
     if not nodes:
         return
     largest = max(nodes, key=lambda node: node.cpus)  # the first of equals, in sinfo's order
-    too_big = {what: cpus for what, cpus in needs.items() if cpus > largest.cpus}
+    too_big: dict[int, list[str]] = {}
+    for what, cpus in needs.items():
+        if cpus > largest.cpus:
+            too_big.setdefault(cpus, []).append(_label(what))
     if not too_big:
         return
-    by_cpus: dict[int, list[str]] = {}
-    for what, cpus in too_big.items():
-        by_cpus.setdefault(cpus, []).append(what)
     listed = "; ".join(
-        f"{_and(whats)} need{'s' if len(whats) == 1 else ''} {cpus} CPUs on one node"
-        for cpus, whats in sorted(by_cpus.items())
+        f"{_and(labels)} need{'s' if len(labels) == 1 else ''} {cpus} CPUs on one node"
+        for cpus, labels in sorted(too_big.items())
     )
-    fits = [name for name in needs_scenarios(needs) if needs[f"scenario '{name}'"] <= largest.cpus]
+    fits = [what for what, cpus in needs.items() if what != BANDWIDTH_JOB and cpus <= largest.cpus]
     cpus = f"{largest.cpus} CPU" + ("s" if largest.cpus != 1 else "")
     raise ConfigError(
         f"scenarios: {listed} (one CPU per worker thread), but the largest node of this Slurm cluster, "
@@ -100,8 +111,3 @@ def check(needs: Mapping[str, int], nodes: Sequence[Node]) -> None:
 
 def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def needs_scenarios(needs: Mapping[str, int]) -> list[str]:
-    """The scenario names among :func:`needed_cpus`' keys."""
-    return [what.removeprefix("scenario ").strip("'") for what in needs if what.startswith("scenario '")]

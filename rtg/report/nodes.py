@@ -21,6 +21,8 @@ ID = "nodes"
 TITLE = "Nodes: where the trials ran"
 #: The flag a cell gets when its trials came from nodes that differ.
 MIXED = "mixed nodes"
+#: The columns of rtg.nodes.cells that are values, not the cell's key.
+_CELL_VALUES = ("node", "trials", "median_s", "ci_low_s", "ci_high_s", "nodes_in_cell", "p", "mixed_nodes")
 
 
 def pinning_line(pin: Mapping[str, Any], node_count: int) -> str:
@@ -123,9 +125,6 @@ def mixed_cells(cell_table: pd.DataFrame | None) -> list[str]:
     return [_cell_name(row, keys) for row in flagged.to_dict("records")]
 
 
-_CELL_VALUES = ("node", "trials", "median_s", "ci_low_s", "ci_high_s", "nodes_in_cell", "p", "mixed_nodes")
-
-
 def _cell_name(row: Mapping[str, Any], keys: list[str]) -> str:
     return " / ".join(f"n={int(row[k]):,}" if k == "n" else str(row[k]) for k in keys)
 
@@ -205,7 +204,7 @@ def context(inputs: Inputs) -> dict[str, Any]:
         "nodes_table": nodes_display(timings).to_dict("split"),
         "nodes_pairs": pairs_display(comparison).to_dict("split"),
         "nodes_cells": cells_display(cell_table).to_dict("split"),
-        "nodes_mixed": [row[-1] == MIXED for row in cells_display(cell_table).values.tolist()],
+        "nodes_mixed": [bool(m) for m in cell_table["mixed_nodes"]],
     }
 
 
