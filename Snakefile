@@ -28,7 +28,7 @@ localrules:
 
 
 # Under a Slurm executor, before any job is submitted: refuse a scenario that needs more
-# CPUs than the largest node has (rtg/cluster.py).
+# CPUs than the largest node has (rtg/plan/cluster.py).
 onstart:
     refuse_what_the_cluster_cannot_run()
 

@@ -33,7 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rtg import hierarchy, patterns  # noqa: E402
+from rtg.analysis import hierarchy, patterns  # noqa: E402
 
 IGNORED = shutil.ignore_patterns("results", ".snakemake", ".git", "__pycache__", ".pytest_cache", ".ruff_cache")
 CALLS = [1, 10, 100, 1000, 10000]
@@ -95,8 +95,8 @@ TRIAL = textwrap.dedent(
     import json, os, sys
     sys.path.insert(0, {root!r})
     from pathlib import Path
-    from rtg.scenarios import parse
-    from rtg.trial import TrialPlan, run_trial
+    from rtg.core.scenarios import parse
+    from rtg.trial.run import TrialPlan, run_trial
     backend, scenario, k, beat = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "on"
     plan = TrialPlan(backend, parse(scenario), 100_000_000, 1, calls_per_thread=k, heartbeat=beat)
     r = run_trial(plan, Path({build!r}) / backend, {{}})

@@ -211,7 +211,7 @@ def cycles_rows(workdir: Path) -> tuple[float, list[dict]]:
 
 
 def machine() -> dict:
-    from rtg import metadata
+    from rtg.trial import metadata
 
     return {
         "cpu_model": metadata.cpu_model(),

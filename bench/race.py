@@ -14,7 +14,8 @@ load average next to every table.
 
 Each way's values are reduced the same way: one value per process (its
 median), the ratio of medians with a two-level bootstrap CI
-(rtg/hierarchy.py). A cell is *resolved* when the ratio's CI lies above 1.5 (the issue's bar; above 1 is also shown);
+(rtg/analysis/hierarchy.py). A cell is *resolved* when the ratio's CI lies above 1.5 (the issue's bar; above 1
+is also shown);
 the pipeline also has the serialized shares, resolved when the two CIs do not
 overlap. The time column is the wall time the way took to measure both cells
 at that n (builds excluded: done once beforehand).
@@ -46,7 +47,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rtg import hierarchy, race  # noqa: E402
+from rtg.analysis import hierarchy  # noqa: E402
+from rtg.trial import race  # noqa: E402
 
 IGNORED = shutil.ignore_patterns("results", ".snakemake", ".git", "__pycache__", ".pytest_cache", ".ruff_cache")
 N_VALUES = [100_000, 1_000_000, 10_000_000, 100_000_000]
@@ -220,8 +222,8 @@ ARTIFACT_SCRIPT = textwrap.dedent(
     import json, sys
     sys.path.insert(0, {root!r})
     from pathlib import Path
-    from rtg import trial
-    from rtg.scenarios import parse
+    from rtg.trial import run as trial
+    from rtg.core.scenarios import parse
     backend, scenario, n, variant = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     if variant == "main thread free":
         trial.main_cpu = lambda cpus: None

@@ -173,7 +173,7 @@ def reference_of(backend: str) -> Callable[[int], int] | None:
     """The function a call of ``backend`` is checked against; None: only agreement can be checked."""
     module = load(backend)
     if not hasattr(module, "reference"):
-        from rtg.reference import fib_mod64
+        from rtg.core.reference import fib_mod64
 
         return fib_mod64
     return module.reference

@@ -1,6 +1,6 @@
 """Faults with real snakemake: hung and crashing trials contained, partial grids, corrupt files refused.
 
-Trials are made to fail through the test-only RTG_TEST_FAULT variable (rtg/faults.py).
+Trials are made to fail through the test-only RTG_TEST_FAULT variable (rtg/trial/faults.py).
 """
 
 import json
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rtg import faults
+from rtg.trial import faults
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rtg import anomalies, stats
+from rtg.analysis import anomalies, stats
 from tests.conftest import ROOT, copy_project, run_grid
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_an_extension_without_the_declaration_switches_the_gil_back_on(pythons, 
         f"""
         import json, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(tmp_path)!r}]
-        from rtg import interpreters   # first, as in a trial: it notes the GIL before any kernel
+        from rtg.build import interpreters   # first, as in a trial: it notes the GIL before any kernel
         import undeclared
         assert undeclared.twice(21) == 42
         print(json.dumps(interpreters.gil_state(interpreters.GIL_ENABLED_AT_START)))
@@ -149,7 +149,8 @@ def test_the_trials_record_the_gil_as_the_kernel_ran(grid):
 
 
 def disturbed(grid: Path) -> set[tuple[str, str, int]]:
-    """The cells the pipeline itself finds disturbed by other programs (load average, CPU share: rtg/anomalies.py)."""
+    """The cells the pipeline itself finds disturbed by other programs (load average, CPU share:
+    rtg/analysis/anomalies.py)."""
     results = grid / "results"
     timings = pd.read_csv(results / "timings.csv", dtype={"result": str})
     metrics = stats.trial_metrics(timings, pd.read_csv(results / "threads.csv"))

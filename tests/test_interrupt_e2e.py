@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rtg import faults
+from rtg.trial import faults
 from tests.test_pipeline_e2e import job_counts
 
 pytestmark = pytest.mark.slow
@@ -63,7 +63,7 @@ def wait_for(condition, deadline: float, what: str, process: subprocess.Popen | 
 
 
 def test_kill_9_mid_grid_then_rerun_keeps_finished_trials_and_runs_only_the_rest(project, tmp_path, capsys):
-    # Every trial waits at a gate (rtg/faults.py 'hold') until the test lets it go: three are let
+    # Every trial waits at a gate (rtg/trial/faults.py 'hold') until the test lets it go: three are let
     # through one by one, and snakemake is killed while the fourth provably runs, whatever the
     # machine's speed and whichever trial the scheduler picks first.
     gate = tmp_path / "gate"

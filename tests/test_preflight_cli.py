@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from snakemake.common.configfile import load_configfile
 from snakemake.utils import update_config
 
-from rtg import config as rtg_config
-from rtg import preflight
+from rtg.plan import config as rtg_config
+from rtg.plan import preflight
 from tests.conftest import ROOT, snakemake
 from tests.rtg.test_preflight import KEYS, SCHEMA, VALUE, from_command_line, shipped, to_flow_yaml
 

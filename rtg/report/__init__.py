@@ -21,10 +21,10 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from rtg import anomalies, stats
-from rtg import claims as blog_claims
-from rtg import figures as plots
-from rtg import nodes as node_analysis  # not `nodes`: that name is the section rtg.report.nodes
+from rtg.analysis import anomalies, stats
+from rtg.analysis import claims as blog_claims
+from rtg.analysis import nodes as node_analysis  # not `nodes`: that name is the section rtg.report.nodes
+from rtg.figures import blog as plots
 from rtg.report import answer as answer_section
 from rtg.report import calls as calls_section
 from rtg.report import claims as claims_section
@@ -102,8 +102,8 @@ def build(
     """All tables of the report (DataFrames) and the figures (matplotlib Figures).
 
     ``runs`` (runs.csv) gives the medians and ratios of the summary and the
-    start-order tests their two-level intervals (rtg/hierarchy.py). Trials from nodes
-    that measurably differ get a ``node_group`` cell key first (rtg/nodes.py), so no
+    start-order tests their two-level intervals (rtg/analysis/hierarchy.py). Trials from nodes
+    that measurably differ get a ``node_group`` cell key first (rtg/analysis/nodes.py), so no
     table below pools two kinds of node; the split table is ``parts["timings"]``.
     """
     node_comparison = node_analysis.compare_nodes(timings, seed=seed)
@@ -138,7 +138,7 @@ def build(
         "claims": claims_table,
         "flags": flags,
         "order_tests": order_tests,
-        # (backend, scenario, n) cells with outside interference in half their trials (rtg/anomalies.py).
+        # (backend, scenario, n) cells with outside interference in half their trials (rtg/analysis/anomalies.py).
         "disturbed": disturbed,
         "runs": runs,
         "figures": plots.make_all(timings, threads, summary),
@@ -224,7 +224,7 @@ def write(
         runs=runs,
     )
     parts["comparison"] = compare_section.load(comparison)
-    # The machine's copy bandwidth (rtg/bandwidth.py), measured when a kernel declares its memory traffic.
+    # The machine's copy bandwidth (rtg/machine/bandwidth.py), measured when a kernel declares its memory traffic.
     parts["bandwidth"] = json.loads(Path(bandwidth[0]).read_text()) if bandwidth else None
     for name, path in figure_paths.items():
         plots.save(parts["figures"][name], path)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import anomalies, claims, figures
+from rtg.analysis import anomalies, claims
+from rtg.figures import blog as figures
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_p, fmt_ratio_short
 
@@ -41,7 +42,7 @@ def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
 def _per_backend(summary: pd.DataFrame, scenario: str) -> list[tuple[str, pd.Series]]:
     top = figures.largest_n(summary)
     hit = top[(top["scenario"] == scenario) & top["ratio"].notna()]
-    # Interpreters, and node groups (nodes that measurably differ, rtg/nodes.py), are named when they vary.
+    # Interpreters, and node groups (nodes that measurably differ, rtg/analysis/nodes.py), are named when they vary.
     varying = [c for c in ("interpreter", "node_group") if c in hit.columns and hit[c].nunique() > 1]
 
     def label(r: pd.Series) -> str:
@@ -272,7 +273,7 @@ def machine_phrase(environment: Mapping[str, Any], timings: pd.DataFrame) -> str
 
 def own_kernel_sentences(inputs: Inputs) -> list[str]:
     """What a second thread bought each memory-bound kernel of the grid (the user's question first)."""
-    from rtg import memory
+    from rtg.analysis import memory
     from rtg.report.kernels import sentences
 
     facts = inputs.environment.get("kernels") or {}

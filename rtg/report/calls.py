@@ -2,7 +2,7 @@
 
 Shown when the grid has more than one ``calls_per_thread`` or
 ``switch_interval_ms``. It states the break-even call length in plain words
-first (rtg/patterns.py), then the figure, claim 3 judged per k, and the
+first (rtg/analysis/patterns.py), then the figure, claim 3 judged per k, and the
 heartbeat's stalls per scenario when the heartbeat ran.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import call_figures, patterns, stats
+from rtg.analysis import patterns, stats
+from rtg.figures import calls as call_figures
 from rtg.report.base import Inputs
 from rtg.report.fmt import fmt_ratio, markdown_table, png_data_uri
 

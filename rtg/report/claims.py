@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import claims as blog_claims
+from rtg.analysis import claims as blog_claims
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_n, markdown_table, with_spans
 

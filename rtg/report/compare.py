@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg.compare_figures import headline
+from rtg.figures.compare import headline
 from rtg.report.base import Inputs
 from rtg.report.fmt import fmt_n, fmt_p, fmt_ratio, markdown_table, png_data_uri
 

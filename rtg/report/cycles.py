@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import stats
+from rtg.analysis import stats
 from rtg.report.base import Inputs
 from rtg.report.fmt import markdown_table
 

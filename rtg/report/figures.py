@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rtg import figures as plots
+from rtg.figures import blog as plots
 from rtg.report.base import Inputs
 from rtg.report.fmt import png_data_uri
 

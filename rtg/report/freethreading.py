@@ -5,7 +5,7 @@ Shown whenever the grid ran a free-threaded interpreter. Plain words first
 thread), then the same scenarios side by side, the single-thread cost per
 backend, any GIL that an import switched back on, the backends that were not
 available there and why, and the pure-Python contention finding with the
-loop that tests its explanation (rtg/freethreading.py).
+loop that tests its explanation (rtg/analysis/freethreading.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import freethreading
+from rtg.analysis import freethreading
 from rtg.report.answer import NON_RELEASING
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_ratio_short, markdown_table

@@ -3,7 +3,7 @@
 Shown when the grid has a kernel from ``kernel_paths`` or one that declares its
 memory traffic. For a memory-bound kernel the sentence comes first: how much
 two threads gained, and how much of the machine's memory bandwidth one thread
-had already used (rtg/memory.py, rtg/bandwidth.py), next to the register-bound
+had already used (rtg/analysis/memory.py, rtg/machine/bandwidth.py), next to the register-bound
 Fibonacci loop of the same grid.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import memory
+from rtg.analysis import memory
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_ratio_short, markdown_table
 

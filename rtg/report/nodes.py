@@ -2,7 +2,7 @@
 
 Present whenever trials ran as Slurm jobs. Plain words first: how many trials each node
 ran, whether the run was pinned to one node or one kind of node (what the jobs asked Slurm
-for), and for every pair of nodes whether they measurably differ (rtg/nodes.py). Then the
+for), and for every pair of nodes whether they measurably differ (rtg/analysis/nodes.py). Then the
 per-node medians of every cell, with the cell's own test across its nodes and its flag.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import nodes
+from rtg.analysis import nodes
 from rtg.report.base import Inputs
 from rtg.report.fmt import fmt_n, fmt_p, fmt_ratio_short, markdown_table
 
@@ -21,7 +21,7 @@ ID = "nodes"
 TITLE = "Nodes: where the trials ran"
 #: The flag a cell gets when its trials came from nodes that differ.
 MIXED = "mixed nodes"
-#: The columns of rtg.nodes.cells that are values, not the cell's key.
+#: The columns of rtg.analysis.nodes.cells that are values, not the cell's key.
 _CELL_VALUES = ("node", "trials", "median_s", "ci_low_s", "ci_high_s", "nodes_in_cell", "p", "mixed_nodes")
 
 

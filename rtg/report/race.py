@@ -3,7 +3,7 @@
 The start-order effect is a race between the main thread starting the second
 thread and the first thread's call. With short calls the wall-time ratio
 alone cannot show it (process start-up and noise bury a 0.25 ms call), but
-the outcome of each run can: serialized or not (rtg/race.py). This section
+the outcome of each run can: serialized or not (rtg/trial/race.py). This section
 puts that fraction beside the ratio for every multi-thread cell, names the
 cells whose runs split between both outcomes, compares a process's first run
 with its later ones (and pinned with unpinned runs when a grid has both),
@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtg import race_figures, stats
+from rtg.analysis import stats
+from rtg.figures import race as race_figures
 from rtg.report.base import Inputs
 from rtg.report.fmt import fmt_n, fmt_ratio, markdown_table, png_data_uri
 

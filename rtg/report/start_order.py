@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg import stats
+from rtg.analysis import stats
 from rtg.report.base import Inputs
 from rtg.report.fmt import fmt_n, fmt_p, fmt_ratio, markdown_table
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import kernels
-from rtg.reference import fib_mod64
-from rtg.scenarios import parse
-from rtg.trial import TrialPlan, run_trial
+from rtg.core.reference import fib_mod64
+from rtg.core.scenarios import parse
+from rtg.trial.run import TrialPlan, run_trial
 
 NS = [0, 1, 2, 3, 10, 93, 94, 1000, 10**6]
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 import kernels
-from rtg import config as rtg_config
-from rtg import preflight
+from rtg.plan import config as rtg_config
+from rtg.plan import preflight
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

@@ -1,6 +1,6 @@
 """The executor and interpreter columns of the aggregated tables."""
 
-from rtg import aggregate
+from rtg.collect import aggregate
 
 
 def _trial(**extra):

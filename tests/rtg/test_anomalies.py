@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from rtg import anomalies, stats
+from rtg.analysis import anomalies, stats
 from tests.rtg.synthetic import simulate
 
 

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from rtg import axes
-from rtg.interpreters import InterpreterError
+from rtg.build.interpreters import InterpreterError
+from rtg.plan import grid as axes
 
 INTERPS = {"cpython-3.11.7": {"default": True}, "cpython-3.12.1": {"default": False}}
 CONFIG = {
@@ -61,7 +61,7 @@ def _without_numba() -> str:
     """A supported CPython that lacks numba (pyenv's 3.12 or 3.13 here); skip when this machine has none."""
     import glob
 
-    from rtg import interpreters
+    from rtg.build import interpreters
 
     for path in sorted(glob.glob("/root/.pyenv/versions/3.1[2-9]*/bin/python")):
         if "numba" in interpreters.probe(path, ["numba"])["missing"]:

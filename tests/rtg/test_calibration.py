@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from kernels import _toolchain
-from rtg import calibration
+from rtg.machine import calibration
 
 
 @pytest.fixture(scope="module")

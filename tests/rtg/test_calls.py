@@ -1,14 +1,14 @@
-"""Many short calls from a Python loop (rtg/calls.py), and trials that make them with real kernels."""
+"""Many short calls from a Python loop (rtg/trial/calls.py), and trials that make them with real kernels."""
 
 import sys
 
 import pytest
 
 import kernels
-from rtg.calls import CallLog, call_loop
-from rtg.reference import fib_mod64
-from rtg.scenarios import parse
-from rtg.trial import TrialPlan, run_trial
+from rtg.core.reference import fib_mod64
+from rtg.core.scenarios import parse
+from rtg.trial.calls import CallLog, call_loop
+from rtg.trial.run import TrialPlan, run_trial
 
 
 def test_summary_gives_the_longest_gap_call_and_wait():

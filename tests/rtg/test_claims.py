@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from rtg import claims
+from rtg.analysis import claims
 from tests.rtg.synthetic import simulate
 
 BAND = (1.7, 2.3)

@@ -1,11 +1,11 @@
-"""The cluster check (rtg/cluster.py): scenarios no node can hold are refused before any submission."""
+"""The cluster check (rtg/plan/cluster.py): scenarios no node can hold are refused before any submission."""
 
 from __future__ import annotations
 
 import pytest
 
-from rtg import cluster
-from rtg.config import ConfigError
+from rtg.plan import cluster
+from rtg.plan.config import ConfigError
 
 #: What `sinfo -h -N -o '%N|%c|%f|%P'` printed on the two-node local Slurm, plus a node in two partitions.
 SINFO = """node1|1|(null)|debug*

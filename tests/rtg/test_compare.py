@@ -1,4 +1,4 @@
-"""Comparing runs (rtg/compare.py): verdicts, unmatched cells, what differs, which folders are refused."""
+"""Comparing runs (rtg/analysis/compare.py): verdicts, unmatched cells, what differs, which folders are refused."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rtg import compare, stats
+from rtg.analysis import compare, stats
 
 
 def _run(folder: str, cells: dict[tuple[str, str], float], processes: int = 5, runs: int = 20, seed: int = 0):

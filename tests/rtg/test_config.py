@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 import kernels
-from rtg import config as rtg_config
+from rtg.plan import config as rtg_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

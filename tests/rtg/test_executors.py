@@ -7,8 +7,8 @@ import sys
 import pytest
 
 import kernels
-from rtg.executors import EXECUTORS, run_processes
-from rtg.reference import fib_mod64
+from rtg.core.reference import fib_mod64
+from rtg.trial.executors import EXECUTORS, run_processes
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +64,8 @@ def test_executor_names():
 
 def test_run_trial_with_processes_executor(ctypes_build):
     """The trial runner's processes path: same record shape, executor and GIL state recorded."""
-    from rtg.scenarios import parse
-    from rtg.trial import TrialPlan, run_trial
+    from rtg.core.scenarios import parse
+    from rtg.trial.run import TrialPlan, run_trial
 
     plan = TrialPlan(backend="ctypes", scenario=parse("gil+nogil"), n=10**6, rep=1, executor="processes")
     result = run_trial(plan, ctypes_build, {})
@@ -79,8 +79,8 @@ def test_run_trial_with_processes_executor(ctypes_build):
 
 
 def test_unknown_executor_is_refused(ctypes_build):
-    from rtg.scenarios import parse
-    from rtg.trial import TrialPlan, run_trial
+    from rtg.core.scenarios import parse
+    from rtg.trial.run import TrialPlan, run_trial
 
     plan = TrialPlan(backend="ctypes", scenario=parse("gil"), n=10, rep=1, executor="fibers")
     with pytest.raises(ValueError, match="threads, processes"):

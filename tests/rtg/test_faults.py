@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rtg import faults
+from rtg.trial import faults
 from tests.conftest import ROOT
 
 
@@ -36,7 +36,7 @@ def test_crash_faults_really_kill_the_process(fault, status):
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from rtg import faults
+        from rtg.trial import faults
         faults.inject({fault!r}, lambda: None)
         """
     )
@@ -50,7 +50,7 @@ def test_a_held_trial_waits_at_the_gate_until_released(tmp_path):
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from rtg import faults
+        from rtg.trial import faults
         faults.hold("cython/gil/n10/rep1", {{faults.GATE_ENV: {str(tmp_path)!r}}})
         print("released")
         """

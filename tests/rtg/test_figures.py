@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from rtg import call_figures, figures, race_figures, stats
+from rtg.analysis import stats
+from rtg.figures import blog as figures
+from rtg.figures import calls as call_figures
+from rtg.figures import race as race_figures
 from tests.rtg.synthetic import simulate
 
 

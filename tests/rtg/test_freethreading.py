@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rtg import claims, freethreading, report, stats
+from rtg import report
+from rtg.analysis import claims, freethreading, stats
 from rtg.report import freethreading as section
 from tests.rtg.synthetic import simulate
 

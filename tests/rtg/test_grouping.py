@@ -2,7 +2,7 @@
 
 import pytest
 
-from rtg.grouping import repetition, trial_groups
+from rtg.plan.grouping import repetition, trial_groups
 
 
 def grid(backends, scenarios, n_values, repetitions, prefix="results/trials"):

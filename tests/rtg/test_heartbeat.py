@@ -1,4 +1,4 @@
-"""The heartbeat's stalls (rtg/heartbeat.py): the arithmetic, and real stalls beside real kernels."""
+"""The heartbeat's stalls (rtg/trial/heartbeat.py): the arithmetic, and real stalls beside real kernels."""
 
 import json
 import math
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from rtg import heartbeat
+from rtg.trial import heartbeat
 from tests.conftest import ROOT
 
 
@@ -27,8 +27,8 @@ import json, os, sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
 import kernels
-from rtg.scenarios import parse
-from rtg.trial import TrialPlan, run_trial
+from rtg.core.scenarios import parse
+from rtg.trial.run import TrialPlan, run_trial
 build = Path({build!r})
 kernels.load("cython").build(build, ["-O2", "-funroll-loops"])
 out = {{}}

@@ -1,11 +1,11 @@
-"""Two-level bootstrap: processes are the unit, runs are resampled inside them (rtg/hierarchy.py)."""
+"""Two-level bootstrap: processes are the unit, runs are resampled inside them (rtg/analysis/hierarchy.py)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from rtg import hierarchy, stats
+from rtg.analysis import hierarchy, stats
 
 
 def test_point_is_the_median_of_process_medians():

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 import kernels
-from rtg import integrity
-from rtg.scenarios import parse
-from rtg.trial import TrialPlan, manifest_digest, run_trial, write_atomically
+from rtg.collect import integrity
+from rtg.core.scenarios import parse
+from rtg.trial.run import TrialPlan, manifest_digest, run_trial, write_atomically
 
 CONFIG = {"pin_threads": True, "isolate_trials": True, "repetitions": 3}
 

@@ -10,9 +10,9 @@ import sysconfig
 
 import pytest
 
-from rtg import interpreters
-from rtg.executors import run_processes
-from rtg.reference import fib_mod64
+from rtg.build import interpreters
+from rtg.core.reference import fib_mod64
+from rtg.trial.executors import run_processes
 from tests.conftest import ROOT, other_python
 
 

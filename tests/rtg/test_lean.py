@@ -1,9 +1,9 @@
-"""rtg.lean changes a whole process, so every check runs in a child interpreter."""
+"""rtg.trial.lean changes a whole process, so every check runs in a child interpreter."""
 
 import subprocess
 import sys
 
-from rtg.reference import fib_mod64
+from rtg.core.reference import fib_mod64
 from tests.conftest import ROOT
 
 
@@ -14,7 +14,7 @@ def python(code: str) -> subprocess.CompletedProcess:
 def test_blocked_module_raises_import_error_and_others_still_import():
     result = python(
         "import sys\n"
-        "from rtg import lean\n"
+        "from rtg.trial import lean\n"
         "blocked = lean.block_imports(('scipy', 'sys'))\n"
         "assert blocked == ['scipy'], blocked  # sys was already imported: left alone\n"
         "try:\n"
@@ -31,7 +31,7 @@ def test_blocked_module_raises_import_error_and_others_still_import():
 def test_exit_now_flushes_output_and_skips_teardown():
     result = python(
         "import atexit, sys\n"
-        "from rtg import lean\n"
+        "from rtg.trial import lean\n"
         "atexit.register(lambda: print('teardown ran'))\n"
         "print('record written', end='')\n"
         "sys.stderr.write('log line')\n"
@@ -50,7 +50,7 @@ def test_numba_kernel_loads_from_cache_without_scipy(tmp_path):
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from rtg import lean\n"
+        "from rtg.trial import lean\n"
         "lean.block_imports()\n"
         "import kernels\n"
         f"fib = kernels.load('numba').entry_point('nogil', Path({build!r}))\n"

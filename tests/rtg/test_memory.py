@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rtg import bandwidth, memory, report
+from rtg import report
+from rtg.analysis import memory
+from rtg.machine import bandwidth
 from rtg.report import kernels as section
 from rtg.report.base import Inputs
 from tests.rtg.synthetic import simulate

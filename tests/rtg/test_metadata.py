@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from rtg import metadata
+from rtg.trial import metadata
 from tests.conftest import ROOT
 
 
@@ -32,7 +32,7 @@ def test_inside_slurm_the_job_node_and_granted_cpus_are_recorded():
 
 def test_machine_reads_the_real_process_environment():
     # A fresh interpreter with a Slurm-like environment: what a trial in a job sees.
-    code = "import json; from rtg import metadata; print(json.dumps(metadata.machine()))"
+    code = "import json; from rtg.trial import metadata; print(json.dumps(metadata.machine()))"
     env = {**os.environ, "SLURM_JOB_ID": "9001", "SLURMD_NODENAME": "n1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
     fields = json.loads(out.stdout)

@@ -1,4 +1,4 @@
-"""Node-aware statistics (rtg/nodes.py): compare nodes, flag mixed cells, never pool differing nodes.
+"""Node-aware statistics (rtg/analysis/nodes.py): compare nodes, flag mixed cells, never pool differing nodes.
 
 The tables are the pipeline's own (tests/rtg/synthetic.py) with the trials dealt to nodes
 and a known slowdown put on one node, so every verdict has a known right answer.
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rtg import nodes, stats
 from rtg import report as rtg_report
+from rtg.analysis import nodes, stats
 from tests.rtg.synthetic import simulate
 
 SINGLE = ("gil", "nogil")

@@ -1,10 +1,11 @@
-"""Call patterns from the summary table (rtg/patterns.py): points, break-even, claim 3 per k."""
+"""Call patterns from the summary table (rtg/analysis/patterns.py): points, break-even, claim 3 per k."""
 
 import math
 
 import pandas as pd
 
-from rtg import axes, patterns
+from rtg.analysis import patterns
+from rtg.plan import grid as axes
 
 
 def _summary(ratios: dict[int, tuple[float, float, float]], one_call_s: float = 0.025, si: float = 5.0):
@@ -68,7 +69,7 @@ def test_mode_segments_round_trip_and_keep_default_paths():
 
 
 def test_cells_without_a_single_thread_baseline_draw_no_point():
-    from rtg import call_figures
+    from rtg.figures import calls as call_figures
 
     pts = patterns.points(_summary({1: (1.0, 0.9, 1.1), 10: (1.5, 1.4, 1.6)}).query("threads >= 2"))
     assert pts["call_s"].isna().all()  # no gil/nogil cell to say how long one call is

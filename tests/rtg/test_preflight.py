@@ -21,10 +21,12 @@ from snakemake.cli import parse_config
 from snakemake.common.configfile import load_configfile
 from snakemake.utils import update_config, validate
 
-from rtg import axes, preflight, watchdog
-from rtg import config as rtg_config
-from rtg.grouping import trial_groups
-from rtg.scenarios import parse as parse_scenario
+from rtg.core.scenarios import parse as parse_scenario
+from rtg.plan import config as rtg_config
+from rtg.plan import grid as axes
+from rtg.plan import preflight
+from rtg.plan.grouping import trial_groups
+from rtg.trial import watchdog
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

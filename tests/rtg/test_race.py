@@ -1,4 +1,4 @@
-"""The race outcome of a run and the serialized share of a cell (rtg/race.py)."""
+"""The race outcome of a run and the serialized share of a cell (rtg/trial/race.py)."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rtg import race
+from rtg.trial import race
 
 
 def test_two_threads_are_serialized_only_when_the_later_started_after_the_earlier_returned():

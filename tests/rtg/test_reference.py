@@ -1,4 +1,4 @@
-from rtg.reference import MOD, fib_mod64
+from rtg.core.reference import MOD, fib_mod64
 
 
 def exact_fib(n: int) -> int:

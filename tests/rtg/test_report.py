@@ -8,7 +8,9 @@ import re
 import pandas as pd
 import pytest
 
-from rtg import claims, figures, report
+from rtg import report
+from rtg.analysis import claims
+from rtg.figures import blog as figures
 from tests.rtg.synthetic import simulate
 
 ENVIRONMENT = {

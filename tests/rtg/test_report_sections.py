@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from rtg import figures, report
+from rtg import report
+from rtg.figures import blog as figures
 from rtg.report.base import Inputs
 from tests.rtg.synthetic import simulate
 from tests.rtg.test_report import ENVIRONMENT

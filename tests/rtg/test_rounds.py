@@ -1,7 +1,7 @@
-"""Interleaved rounds: repetition r of every cell before any repetition r + 1 (rtg/rounds.py)."""
+"""Interleaved rounds: repetition r of every cell before any repetition r + 1 (rtg/plan/rounds.py)."""
 
-from rtg import rounds
-from rtg.grouping import repetition
+from rtg.plan import rounds
+from rtg.plan.grouping import repetition
 
 GRID = [f"results/trials/{b}/{s}/n{n}/rep{r}.json" for b in ("cython", "numba") for s in ("gil", "nogil+gil")
         for n in (10, 20) for r in (1, 2, 3)]  # fmt: skip

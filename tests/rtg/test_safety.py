@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rtg import safety
+from rtg.machine import safety
 
 CFLAGS = ["-O2"]
 

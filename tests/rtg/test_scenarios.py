@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from rtg.scenarios import PATTERN, parse
+from rtg.core.scenarios import PATTERN, parse
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rtg import stats
+from rtg.analysis import stats
 from tests.rtg.synthetic import simulate
 
 

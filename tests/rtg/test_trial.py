@@ -7,10 +7,10 @@ import time
 import pytest
 
 import kernels
-from rtg import trial
-from rtg.reference import fib_mod64
-from rtg.scenarios import parse
-from rtg.trial import IncorrectResult, TrialPlan, check, run_threads, run_trial, write_atomically
+from rtg.core.reference import fib_mod64
+from rtg.core.scenarios import parse
+from rtg.trial import run as trial
+from rtg.trial.run import IncorrectResult, TrialPlan, check, run_threads, run_trial, write_atomically
 
 
 @pytest.fixture(scope="module")

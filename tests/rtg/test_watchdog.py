@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from rtg import watchdog
+from rtg.trial import watchdog
 from tests.conftest import ROOT
 
 
@@ -39,7 +39,7 @@ def run_guarded(tmp_path, body: str, limit: float, grace: float, after: str = ""
     lines = [
         "import sys, time",
         f"sys.path.insert(0, {str(ROOT)!r})",
-        "from rtg.watchdog import guard",
+        "from rtg.trial.watchdog import guard",
         f"with open({str(log)!r}, 'w', buffering=1) as log:",
         f"    with guard({limit}, log, 'test body', grace_s={grace}):",
         *[f"        {line}" for line in body.splitlines()],

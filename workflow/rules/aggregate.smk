@@ -1,6 +1,6 @@
 rule aggregate:
     # Gathers every trial into one row each (pandas); the trial JSONs stay the record.
-    # Refuses any trial file that fails rtg/integrity.py; allow_partial lists missing cells.
+    # Refuses any trial file that fails rtg/collect/integrity.py; allow_partial lists missing cells.
     input:
         trials=aggregated_trials,
         manifests=build_manifests,

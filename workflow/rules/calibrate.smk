@@ -1,8 +1,8 @@
 rule build_calibration:
     # The add-chain clock probe, compiled with fixed flags (not cython_cflags).
     input:
-        source="rtg/add_chain.c",
-        code="rtg/calibration.py",
+        source="rtg/machine/add_chain.c",
+        code="rtg/machine/calibration.py",
     output:
         library="results/build/calibrate/libcalibrate.so",
         manifest="results/build/calibrate/manifest.json",
@@ -52,7 +52,7 @@ rule bandwidth:
     # The machine's copy bandwidth (one and two threads), for kernels that declare
     # BYTES_PER_ITERATION: measured like a trial, while no trial runs.
     input:
-        code="rtg/bandwidth.py",
+        code="rtg/machine/bandwidth.py",
     output:
         bandwidth="results/bandwidth.json",
     log:

@@ -7,11 +7,15 @@ from snakemake.utils import validate
 sys.path.insert(0, workflow.basedir)
 
 import kernels
-from rtg import axes
-from rtg import config as rtg_config
-from rtg import calibration, cluster, preflight, rounds, watchdog
-from rtg.grouping import trial_groups
-from rtg.scenarios import PATTERN as SCENARIO_PATTERN
+from rtg.plan import grid as axes
+from rtg.plan import config as rtg_config
+from rtg.machine import calibration
+from rtg.plan import cluster
+from rtg.plan import preflight
+from rtg.plan import rounds
+from rtg.trial import watchdog
+from rtg.plan.grouping import trial_groups
+from rtg.core.scenarios import PATTERN as SCENARIO_PATTERN
 
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -105,7 +109,7 @@ def trial_runtime(wildcards):
 if "timing_slot" not in workflow.global_resources:
     workflow.global_resources["timing_slot"] = 1
 
-#: trial path -> priority: the interleaved rounds of rtg/rounds.py (higher runs first).
+#: trial path -> priority: the interleaved rounds of rtg/plan/rounds.py (higher runs first).
 TRIAL_PRIORITY = rounds.priorities(trial_files(), config["order_seed"])
 #: Builds come before every trial, so no trial waits in the middle of a round.
 BUILD_PRIORITY = len(TRIAL_PRIORITY) + 1
@@ -126,7 +130,7 @@ for _path, _group in TRIAL_GROUPS.items():
 
 
 def trial_path_of(wildcards):
-    """The trial file of a trial job, default or axis path (rtg/axes.py)."""
+    """The trial file of a trial job, default or axis path (rtg/plan/grid.py)."""
     tail = f"{wildcards.backend}/{wildcards.scenario}/n{wildcards.n}/rep{wildcards.rep}.json"
     executor = getattr(wildcards, "executor", None)
     if executor:
@@ -135,12 +139,12 @@ def trial_path_of(wildcards):
 
 
 def trial_priority(wildcards):
-    """A trial's place in the interleaved rounds (rtg/rounds.py); 0 outside the grid."""
+    """A trial's place in the interleaved rounds (rtg/plan/rounds.py); 0 outside the grid."""
     return TRIAL_PRIORITY.get(trial_path_of(wildcards), 0)
 
 
 def trial_group(wildcards):
-    """Cluster group of one trial (rtg/grouping.py); others go alone."""
+    """Cluster group of one trial (rtg/plan/grouping.py); others go alone."""
     return TRIAL_GROUPS.get(
         trial_path_of(wildcards),
         f"single-{wildcards.backend}-{wildcards.scenario}-n{wildcards.n}",

@@ -24,7 +24,7 @@ rule trial:
 
 
 use rule trial as trial_variant with:
-    # The same trial on a non-default executor, interpreter or call pattern (paths: rtg/axes.py).
+    # The same trial on a non-default executor, interpreter or call pattern (paths: rtg/plan/grid.py).
     input:
         manifest=variant_manifest,
     output:

@@ -8,9 +8,9 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rtg import aggregate, integrity  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
-from rtg.trial import manifest_digest  # noqa: E402
+from rtg.collect import aggregate, integrity  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.trial.run import manifest_digest  # noqa: E402
 
 
 def main(sm) -> None:

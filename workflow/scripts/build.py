@@ -7,9 +7,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from kernels import load  # noqa: E402
-from rtg import metadata  # noqa: E402
-from rtg.interpreters import build_under  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
+from rtg.build.interpreters import build_under  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.trial import metadata  # noqa: E402
 
 
 def main(sm) -> None:

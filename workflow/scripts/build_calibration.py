@@ -1,4 +1,4 @@
-"""Compile rtg/add_chain.c (the add chain) and write its manifest."""
+"""Compile rtg/machine/add_chain.c (the add chain) and write its manifest."""
 
 import json
 import sys
@@ -6,8 +6,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import calibration  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.machine import calibration  # noqa: E402
 
 
 def main(sm) -> None:

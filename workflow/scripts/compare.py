@@ -8,8 +8,9 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 import pandas as pd  # noqa: E402
 
-from rtg import compare, compare_figures, stats  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
+from rtg.analysis import compare, stats  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.figures import compare as compare_figures  # noqa: E402
 
 
 def main(sm) -> None:
@@ -20,7 +21,7 @@ def main(sm) -> None:
             stats.attach_runs(stats.valid_trials(timings), pd.read_csv(sm.input.runs)),
             json.loads(Path(sm.input.environment).read_text(encoding="utf-8")),
         )
-        # Preflight checked every earlier trial file in this same invocation (rtg/preflight.py).
+        # Preflight checked every earlier trial file in this same invocation (rtg/plan/preflight.py).
         earlier = [compare.load(folder, verify=False) for folder in sm.params.folders]
         table = compare.compare(now, earlier, threshold=float(sm.params.threshold))
         table.to_csv(sm.output.table, index=False)

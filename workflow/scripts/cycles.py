@@ -8,8 +8,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import calibration  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.machine import calibration  # noqa: E402
 
 
 def main(sm) -> None:

@@ -5,8 +5,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import call_figures, figures, race_figures, report  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
+from rtg import report  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.figures import blog as figures  # noqa: E402
+from rtg.figures import calls as call_figures  # noqa: E402
+from rtg.figures import race as race_figures  # noqa: E402
 
 
 def main(sm) -> None:

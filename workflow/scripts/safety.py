@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import safety
+from rtg.machine import safety
 
 
 def main(sm) -> None:

@@ -6,16 +6,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg import axes, faults, integrity, lean, watchdog  # noqa: E402
-from rtg.joblog import logged  # noqa: E402
-from rtg.scenarios import parse  # noqa: E402
-from rtg.trial import TrialPlan, check, run_trial, run_trial_under, write_atomically  # noqa: E402
+from rtg.collect import integrity  # noqa: E402
+from rtg.core.joblog import logged  # noqa: E402
+from rtg.core.scenarios import parse  # noqa: E402
+from rtg.plan import grid as axes  # noqa: E402
+from rtg.trial import faults, lean, watchdog  # noqa: E402
+from rtg.trial.run import TrialPlan, check, run_trial, run_trial_under, write_atomically  # noqa: E402
 
 
 def main(sm) -> None:
-    lean.block_imports()  # before any backend is imported (see rtg/lean.py)
+    lean.block_imports()  # before any backend is imported (see rtg/trial/lean.py)
     with logged(sm.log[0]) as log:
-        # The executor segment of an axis path also names the call pattern (rtg/axes.py).
+        # The executor segment of an axis path also names the call pattern (rtg/plan/grid.py).
         executor, calls, switch_ms = axes.parse_mode(sm.wildcards.get("executor", axes.DEFAULT_EXECUTOR))
         plan = TrialPlan(
             backend=sm.wildcards.backend,

@@ -1,0 +1,1 @@
+"""Analysis: numbers and verdicts from the tables (pandas, scipy), never matplotlib."""

@@ -1,0 +1,1 @@
+"""Collecting and checking trial files: integrity, then the tables users script against."""

@@ -1,0 +1,196 @@
+"""Trial JSON files -> the tables users script against (timings.csv, threads.csv).
+
+The trial files stay the record; these tables are derived and can always be
+rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from rtg.trial import race
+
+#: Columns of timings.csv, in order (the README documents them).
+TIMING_COLUMNS = [
+    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms",
+    "scenario", "threads", "gil_mode", "start_order", "n", "rep",
+    "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
+    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention", "result", "correct",
+    "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
+    "gil_disabled_build", "gil_enabled", "gil_reenabled_by_import",
+    "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
+    "slurm_job_id", "slurm_node", "slurm_requested_nodes", "slurm_constraint",
+]  # fmt: skip
+#: Columns of threads.csv, in order.
+THREAD_COLUMNS = [
+    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "n", "rep",
+    "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu", "calls", "max_gap_s", "max_wait_s",
+]  # fmt: skip
+#: Columns of runs.csv before the per-thread ones (thread<i>_start_ns, thread<i>_end_ns).
+RUN_COLUMNS = [
+    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "threads", "n", "rep",
+    "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct", "max_gap_s",
+    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
+]  # fmt: skip
+#: Sort order of both tables: one block per backend, executor and interpreter.
+SORT_KEYS = ["backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "n", "rep"]
+
+
+def axes(trial: dict) -> dict[str, str | int | float]:
+    """Executor, interpreter and call pattern of a trial; records from before these axes ran the defaults."""
+    meta = trial["metadata"]
+    fallback = f"{meta.get('python_implementation', 'cpython').lower()}-{meta['python_version']}"
+    return {
+        "executor": trial.get("executor", "threads"),
+        "interpreter": trial.get("interpreter", fallback),
+        "calls_per_thread": int(trial.get("calls_per_thread", 1)),
+        "switch_interval_ms": float(trial.get("switch_interval_ms", 5.0)),
+    }
+
+
+def read_trials(paths: Iterable[str | Path]) -> list[dict]:
+    """Load every trial record, remembering which file it came from."""
+    trials = []
+    for path in paths:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        record["trial_file"] = str(path)
+        trials.append(record)
+    return trials
+
+
+def runs_of(trial: dict) -> list[dict]:
+    """A trial's timed runs; a record from before inner repetitions is its own single run."""
+    if "runs" in trial:
+        return trial["runs"]
+    records = trial["thread_records"]
+    starts = [r["start_ns"] for r in records]
+    ends = [race.busy_end(r["start_ns"], r["end_ns"], r["cpu_s"]) for r in records]
+    return [
+        {
+            "run": 1,
+            "wall_s": trial["wall_s"],
+            "cpu_s": trial.get("cpu_s"),
+            "started_at": trial.get("started_at"),
+            "pinned": trial["metadata"].get("pinned", False),
+            "serialized": race.serialized(starts, ends),
+            "threads": [[r["start_ns"], r["end_ns"], r["cpu_s"]] for r in records],
+            "correct": trial["correct"],
+        }
+    ]
+
+
+def gil_columns(meta: dict) -> dict[str, bool]:
+    """A trial's GIL facts: a free-threaded build, the GIL on after the kernel's import, switched on by it."""
+    disabled_build = bool(meta.get("gil_disabled_build", False))
+    enabled = bool(meta.get("gil_enabled", True))
+    return {
+        "gil_disabled_build": disabled_build,
+        "gil_enabled": enabled,
+        "gil_reenabled_by_import": bool(meta.get("gil_reenabled_by_import", disabled_build and enabled)),
+    }
+
+
+def timings_table(trials: list[dict]) -> pd.DataFrame:
+    """One row per trial; ``result`` is decimal text because values exceed int64."""
+    rows = []
+    for t in trials:
+        meta = t["metadata"]
+        rows.append(
+            {
+                **{k: t[k] for k in TIMING_COLUMNS if k in t},
+                **axes(t),
+                "runs": len(runs_of(t)),
+                "serialized_runs": sum(bool(r["serialized"]) for r in runs_of(t)),
+                "result": str(t["result"]),
+                "host": meta["host"],
+                "cpu_model": meta["cpu_model"],
+                "logical_cpus": meta["logical_cpus"],
+                "python_version": meta["python_version"],
+                # The GIL as the kernel ran: after its import (records from before had a GIL).
+                **gil_columns(meta),
+                "loadavg_before": meta["loadavg_before"][0] if meta["loadavg_before"] else None,
+                "loadavg_after": meta["loadavg_after"][0] if meta["loadavg_after"] else None,
+                "pinned": meta.get("pinned", False),
+                "build_manifest_sha256": meta["build_manifest_sha256"],
+                "config_sha256": meta.get("config_sha256"),
+                # Where the trial ran under Slurm (empty when run locally).
+                "slurm_job_id": meta.get("slurm_job_id"),
+                "slurm_node": meta.get("slurm_node"),
+                # What the job asked Slurm for (--nodelist, --constraint): a run pinned on purpose.
+                "slurm_requested_nodes": meta.get("slurm_requested_nodes"),
+                "slurm_constraint": meta.get("slurm_constraint"),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=TIMING_COLUMNS)
+    return frame.sort_values(SORT_KEYS, kind="stable").reset_index(drop=True)
+
+
+def threads_table(trials: list[dict]) -> pd.DataFrame:
+    """One row per trial and thread: the raw material of timelines and overlap."""
+    rows = [
+        {
+            "backend": t["backend"],
+            **axes(t),
+            "scenario": t["scenario"],
+            "n": t["n"],
+            "rep": t["rep"],
+            "thread": r["index"],
+            "token": r["token"],
+            "start_ns": r["start_ns"],
+            "end_ns": r["end_ns"],
+            "cpu_s": r["cpu_s"],
+            "correct": r["correct"],
+            "cpu": r["cpu"],
+            "calls": r.get("calls", 1),
+            "max_gap_s": r.get("max_gap_s", 0.0),
+            "max_wait_s": r.get("max_wait_s", 0.0),
+        }
+        for t in trials
+        for r in t["thread_records"]
+    ]
+    frame = pd.DataFrame(rows, columns=THREAD_COLUMNS).astype({"cpu": "Int64"})
+    return frame.sort_values([*SORT_KEYS, "thread"], kind="stable").reset_index(drop=True)
+
+
+def runs_table(trials: list[dict]) -> pd.DataFrame:
+    """One row per timed run: the raw material of the race outcome and the hierarchical bootstrap.
+
+    Each thread's start and busy end (``race.busy_end``) are columns
+    ``thread<i>_start_ns`` and ``thread<i>_end_ns``, offsets from the run's start.
+    """
+    most = max((len(t["thread_records"]) for t in trials), default=0)
+    thread_columns = [f"thread{i}_{edge}_ns" for i in range(most) for edge in ("start", "end")]
+    rows = []
+    for t in trials:
+        for run in runs_of(t):
+            row = {
+                "backend": t["backend"],
+                **axes(t),
+                "scenario": t["scenario"],
+                "threads": t["threads"],
+                "n": t["n"],
+                "rep": t["rep"],
+                **{k: run[k] for k in ("run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct")},
+                **{
+                    k: run.get(k)
+                    for k in ("max_gap_s", "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention")
+                },
+            }
+            for i, (start, end, cpu_s) in enumerate(run["threads"]):
+                row[f"thread{i}_start_ns"] = start
+                row[f"thread{i}_end_ns"] = int(race.busy_end(start, end, cpu_s))
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS + thread_columns)
+    frame = frame.astype({c: "Int64" for c in thread_columns})
+    return frame.sort_values([*SORT_KEYS, "run"], kind="stable").reset_index(drop=True)
+
+
+def environment(trials: list[dict], manifests: dict[str, dict], config: dict) -> dict:
+    """Where and with what the grid ran: manifests, config, and the first trial's metadata."""
+    first = trials[0]["metadata"] if trials else {}
+    hosts = sorted({t["metadata"]["host"] for t in trials})
+    return {"manifests": manifests, "config": config, "metadata": first, "hosts": hosts, "trials": len(trials)}

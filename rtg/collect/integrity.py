@@ -1,0 +1,331 @@
+"""Integrity of results: only whole, untouched, correct trials of the current build get aggregated.
+
+A trial file is accepted only when it parses, matches
+workflow/schemas/trial.schema.yaml, carries a valid ``record_sha256`` seal
+(so a hand-edited number is caught), agrees with its own path, holds values
+equal to the independent reference, and was measured with the build whose
+manifest is current. Every problem names the file, so the user knows what to
+delete and rerun. Missing grid cells are listed (never imputed) for the report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from rtg.core.reference import fib_mod64
+from rtg.core.scenarios import parse as parse_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+TRIAL_SCHEMA = ROOT / "workflow" / "schemas" / "trial.schema.yaml"
+SEAL_KEY = "record_sha256"
+#: Config keys that change how a trial is measured but are neither part of its
+#: path nor of the build manifest (flags are in the manifest). Trials that
+#: differ here must not be pooled. Grid keys (backends, n_values, ...) and
+#: report or aggregation options stay out: raising repetitions must not make
+#: old trials incompatible. Add a key here when a new one changes measurements.
+MEASUREMENT_KEYS = ("pin_threads", "isolate_trials", "inner_repetitions", "heartbeat")
+#: The trailing part of every trial path: <backend>/<scenario>/n<n>/rep<rep>.json
+_TRIAL_PATH = re.compile(r"(?P<backend>[^/]+)/(?P<scenario>[^/]+)/n(?P<n>\d+)/rep(?P<rep>\d+)\.json$")
+MISSING_COLUMNS = ["backend", "scenario", "n", "rep", "trial_file", "log_file", "reason"]
+
+
+class IntegrityError(ValueError):
+    """One or more trial files cannot be trusted; the message names each of them."""
+
+
+def _canonical(payload: object) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+
+
+def record_digest(record: Mapping) -> str:
+    """sha256 of a trial record without its seal (floats round-trip exactly through JSON)."""
+    return hashlib.sha256(_canonical({k: v for k, v in record.items() if k != SEAL_KEY})).hexdigest()
+
+
+def seal(record: Mapping) -> dict:
+    """A copy of ``record`` with ``record_sha256`` set: any later edit of the file breaks the seal."""
+    return {**{k: v for k, v in record.items() if k != SEAL_KEY}, SEAL_KEY: record_digest(record)}
+
+
+def config_digest(config: Mapping) -> str:
+    """sha256 of the measurement settings (``MEASUREMENT_KEYS``) a trial ran under."""
+    return hashlib.sha256(_canonical({key: config.get(key) for key in MEASUREMENT_KEYS})).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def trial_schema() -> dict:
+    with open(TRIAL_SCHEMA, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def schema_problems(record: object) -> list[str]:
+    """Every JSON-schema violation, as ``<json path>: <message>``."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(trial_schema())
+    found = []
+    for error in sorted(validator.iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path]):
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        found.append(f"{where}: {error.message}")
+    return found
+
+
+def reference_value(record: Mapping, call_n: int) -> tuple[str, str]:
+    """The value every call of a trial had to return, recomputed here, and how to name it.
+
+    Built-in kernels: F(n) mod 2^64. A user's kernel with its own ``reference``:
+    that function, when the kernel can be loaded here (config kernel_paths), else
+    the recorded value. A kernel without an independent reference (``check`` =
+    agreement) can only be held to the value its threads agreed on.
+    """
+    how = record.get("check", "fibonacci")
+    if how == "fibonacci":
+        return str(fib_mod64(call_n)), f"F({call_n}) mod 2^64"
+    if how == "reference":
+        import kernels
+
+        try:
+            function = kernels.reference_of(record["backend"])
+        except ValueError:  # the kernel's folder is not in this run's kernel_paths
+            function = None
+        if function is not None:
+            return str(function(call_n)), f"{record['backend']}'s reference({call_n})"
+    return str(record["expected"]), f"the value {record['backend']}'s threads had to agree on"
+
+
+def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[str, str]) -> list[str]:
+    """Checks a schema cannot express; ``record`` already matches the schema."""
+    found = []
+    if record[SEAL_KEY] != record_digest(record):
+        found.append(f"{SEAL_KEY} does not match the content: the file was edited after the trial wrote it")
+    match = _TRIAL_PATH.search(Path(path).as_posix())
+    if match is None:
+        found.append("the path is not <backend>/<scenario>/n<n>/rep<rep>.json")
+    else:
+        in_path = (match["backend"], match["scenario"], int(match["n"]), int(match["rep"]))
+        in_file = (record["backend"], record["scenario"], record["n"], record["rep"])
+        if in_path != in_file:
+            found.append(f"the file holds backend/scenario/n/rep {in_file} but its path says {in_path}")
+    try:
+        scenario = parse_scenario(record["scenario"])
+    except ValueError as exc:
+        return [*found, str(exc)]
+    columns = {"tokens": list(scenario.tokens), **scenario.columns()}
+    for key, value in columns.items():
+        if record[key] != value:
+            found.append(f"{key} is {record[key]!r} but scenario {scenario.name!r} means {value!r}")
+    # Each call computes F(n / calls_per_thread): F(n) for the blog's one call per thread.
+    calls = int(record.get("calls_per_thread", 1))
+    if calls < 1 or record["n"] % calls:
+        return [*found, f"calls_per_thread {calls} does not divide n = {record['n']}"]
+    call_n = record["n"] // calls
+    reference, named = reference_value(record, call_n)
+    if record["expected"] != reference:
+        found.append(f"expected is {record['expected']} but {named} = {reference}")
+    if record["result"] != reference:
+        found.append(f"result is {record['result']} but {named} = {reference}")
+    found.extend(mode_problems(record, path))
+    threads = record["thread_records"]
+    if [t["index"] for t in threads] != list(range(scenario.threads)):
+        found.append(f"thread_records must be threads 0..{scenario.threads - 1} in order")
+    for thread in threads:
+        if thread["value"] != reference:
+            found.append(f"thread {thread['index']} value {thread['value']} is not {named} = {reference}")
+        if thread["end_ns"] < thread["start_ns"]:
+            found.append(f"thread {thread['index']} ends before it starts")
+    if [t["token"] for t in threads] != list(scenario.tokens):
+        found.append("thread tokens do not follow the scenario's start order")
+    if record["ended_at"] < record["started_at"]:
+        found.append("ended_at is before started_at")
+    found.extend(run_problems(record, scenario.threads))
+    # A build for another interpreter is keyed "<interpreter>/<backend>" (rtg/plan/grid.py); the default one by backend.
+    current = manifest_digests.get(f"{record.get('interpreter')}/{record['backend']}")
+    current = current or manifest_digests.get(record["backend"])
+    recorded = record["metadata"]["build_manifest_sha256"]
+    if current is None:
+        found.append(f"no build manifest of backend {record['backend']!r} is part of this aggregation")
+    elif recorded != current:
+        found.append(
+            f"it was measured with build {recorded[:12]}, but the current {record['backend']} build is "
+            f"{current[:12]}: trials of different builds are never mixed"
+        )
+    return found
+
+
+_AXIS_PATH = re.compile(r"trials/(?P<mode>[^/]+)/(?P<interp>[^/]+)/[^/]+/[^/]+/n\d+/rep\d+\.json$")
+
+
+def mode_problems(record: dict, path: str | Path) -> list[str]:
+    """An axis path's executor and call pattern (rtg/plan/grid.py) must be the record's."""
+    from rtg.plan import grid as axes
+
+    match = _AXIS_PATH.search(Path(path).as_posix())
+    if match is None:
+        return []
+    try:
+        in_path = axes.parse_mode(match["mode"])
+    except ValueError:
+        return []
+    in_file = (
+        record.get("executor", axes.DEFAULT_EXECUTOR),
+        int(record.get("calls_per_thread", axes.DEFAULT_CALLS)),
+        float(record.get("switch_interval_ms", axes.DEFAULT_SWITCH_MS)),
+    )
+    if in_path != in_file:
+        return [f"the file holds executor/calls/switch interval {in_file} but its path says {in_path}"]
+    return []
+
+
+def manifests_under(build_root: str | Path, paths: Iterable[str | Path] | None = None) -> dict[str, dict]:
+    """Build manifests keyed as trials name their build: ``<backend>``, or ``<interpreter>/<backend>``
+    (rtg/plan/grid.py).
+
+    ``paths``: the manifest files (default: every ``manifest.json`` under ``build_root``).
+    """
+    root = Path(build_root)
+    files = sorted(root.glob("**/manifest.json")) if paths is None else [Path(p) for p in paths]
+    return {f.parent.relative_to(root).as_posix(): json.loads(f.read_text(encoding="utf-8")) for f in files}
+
+
+def run_problems(record: dict, threads: int) -> list[str]:
+    """The inner runs of a schema-2 record: all correct, one span per thread, and the medians they give."""
+    runs = record.get("runs")
+    if runs is None:
+        return [] if record["schema_version"] == 1 else ["schema version 2 needs its list of runs"]
+    found = []
+    if record.get("run_count") != len(runs) or [r["run"] for r in runs] != list(range(1, len(runs) + 1)):
+        found.append(f"runs must be numbered 1..run_count ({record.get('run_count')}), in order")
+    for run in runs:
+        if run["correct"] is not True:
+            found.append(f"run {run['run']} computed a wrong value")
+        if len(run["threads"]) != threads:
+            found.append(f"run {run['run']} has {len(run['threads'])} thread spans, the scenario {threads}")
+    if runs and record["wall_s"] != statistics.median(r["wall_s"] for r in runs):
+        found.append("wall_s is not the median of the runs' wall times")
+    if record.get("serialized_runs") != sum(bool(r["serialized"]) for r in runs):
+        found.append("serialized_runs does not count the serialized runs")
+    return found
+
+
+def trial_problems(path: str | Path, manifest_digests: Mapping[str, str]) -> tuple[dict | None, list[str]]:
+    """Load one trial file and list what is wrong with it (empty list: trustworthy)."""
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [f"cannot be read ({exc})"]
+    except json.JSONDecodeError as exc:
+        return None, [f"is not valid JSON ({exc}): truncated or corrupted"]
+    found = schema_problems(record)
+    if found:
+        return None, found
+    return record, content_problems(record, path, manifest_digests)
+
+
+def read_checked(paths: Iterable[str | Path], manifest_digests: Mapping[str, str]) -> list[dict]:
+    """Every trial record, each remembering its file; ``IntegrityError`` naming every bad file."""
+    trials, bad = [], []
+    for path in paths:
+        record, found = trial_problems(path, manifest_digests)
+        if found:
+            bad.append(f"{path}: " + "; ".join(found))
+        else:
+            trials.append({**record, "trial_file": str(path)})
+    if bad:
+        raise IntegrityError(
+            f"refusing to aggregate {len(bad)} trial file(s) that cannot be trusted:\n  "
+            + "\n  ".join(bad)
+            + "\nDelete each file named above and run snakemake again to redo those trials."
+        )
+    check_single_config(trials)
+    return trials
+
+
+def check_single_config(trials: list[dict]) -> None:
+    """Refuse to pool trials measured under different settings (``MEASUREMENT_KEYS``)."""
+    groups: dict[str, list[str]] = {}
+    for trial in trials:
+        groups.setdefault(trial["metadata"]["config_sha256"], []).append(trial["trial_file"])
+    if len(groups) > 1:
+        lines = [f"config {digest[:12]}: {len(files)} file(s), e.g. {files[0]}" for digest, files in groups.items()]
+        raise IntegrityError(
+            "refusing to mix trials measured under different settings of "
+            f"{', '.join(MEASUREMENT_KEYS)}:\n  " + "\n  ".join(lines) + "\nRerun the trials of the setting you "
+            "want (snakemake --forcerun trial) or restore the setting they were measured with."
+        )
+
+
+def missing_reason(log_file: Path) -> str:
+    """Why a trial has no file: the telling line of its log, or that it never ran."""
+    if not log_file.is_file():
+        return "not run"
+    lines = [line.strip() for line in log_file.read_text(encoding="utf-8", errors="replace").splitlines()]
+    for line in lines:
+        if line.startswith("TIME LIMIT EXCEEDED"):
+            return line[:200]
+        if line.startswith("Timeout ("):
+            return f"TIME LIMIT EXCEEDED (stopped by faulthandler while the GIL was held): {line}"
+    for line in lines:
+        if line.startswith("Fatal Python error"):
+            return line[:200]
+    errors = [line for line in lines if re.match(r"^[A-Za-z_.]*(Error|Exception)\b.*:", line)]
+    return errors[-1][:200] if errors else "failed or interrupted (see log)"
+
+
+def trial_log(trial_file: str | Path) -> Path:
+    """results/trials/<key>.json -> results/logs/trials/<key>.log (the trial rule's log)."""
+    text = Path(trial_file).as_posix().replace("results/trials/", "results/logs/trials/", 1)
+    return Path(text).with_suffix(".log")
+
+
+def missing_cells(expected: Iterable[str | Path], present: Iterable[str | Path]) -> list[dict]:
+    """One row per grid cell without a trial file (``MISSING_COLUMNS``), with the reason from its log."""
+    have = {Path(p).as_posix() for p in present}
+    rows = []
+    for path in expected:
+        path = Path(path)
+        if path.as_posix() in have:
+            continue
+        match = _TRIAL_PATH.search(path.as_posix())
+        log_file = trial_log(path)
+        rows.append(
+            {
+                "backend": match["backend"] if match else None,
+                "scenario": match["scenario"] if match else None,
+                "n": int(match["n"]) if match else None,
+                "rep": int(match["rep"]) if match else None,
+                "trial_file": path.as_posix(),
+                "log_file": log_file.as_posix(),
+                "reason": missing_reason(log_file),
+            }
+        )
+    return rows
+
+
+def inside_project(root: str | Path, value: str | Path, key: str) -> Path:
+    """Resolve config path ``value`` against ``root``; ``ValueError`` if it leaves the project."""
+    root = Path(root).resolve()
+    resolved = (root / Path(value)).resolve()
+    if resolved != root and root not in resolved.parents:
+        raise ValueError(
+            f"config key '{key}' = {str(value)!r} points outside the project ({root}); "
+            "use a path inside it, e.g. under results/"
+        )
+    return resolved
+
+
+def check_config_paths(config: Mapping, schema: Mapping, root: str | Path) -> None:
+    """Every config value whose schema property says ``x-project-path: true`` must stay inside ``root``."""
+    for key, spec in schema.get("properties", {}).items():
+        if not spec.get("x-project-path") or config.get(key) is None:
+            continue
+        values = config[key] if isinstance(config[key], list) else [config[key]]
+        for value in values:
+            inside_project(root, value, key)

@@ -1,0 +1,1 @@
+"""Side measurements of the machine: clock, memory bandwidth, the nested-release safety experiment."""

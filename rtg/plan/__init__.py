@@ -1,0 +1,1 @@
+"""Planning the grid: config, preflight checks, trial paths, order, cluster groups."""

@@ -1,0 +1,1 @@
+"""Running one trial: threads or processes, the timed region, what the trial records about itself."""
