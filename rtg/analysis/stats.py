@@ -637,3 +637,9 @@ def start_order_tests(
     result = pd.DataFrame(rows, columns=[c for c in cols if c != "p_holm"])
     result.insert(result.columns.get_loc("p_value") + 1, "p_holm", holm(result["p_value"]))
     return result[cols]
+
+
+def largest_n(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows at each backend's largest n (closest to the blog's N = 1e9)."""
+    top = df.groupby("backend")["n"].transform("max")
+    return df[df["n"] == top]

@@ -1,4 +1,4 @@
-"""The report's figures (seaborn on matplotlib's Agg backend).
+"""The blog's figures: wall time, timeline, ratios, scaling, spread and busy cores.
 
 Each function takes the tables and returns a Figure whose title states what
 it shows, computed from the data, so a reader who only skims the pictures
@@ -8,9 +8,6 @@ still gets the finding. Colours come from colour-blind-safe palettes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -19,10 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from rtg.analysis import stats
-
-#: Okabe-Ito orange / blue: distinguishable with every common colour-vision deficiency.
-TOKEN_COLOURS = {"gil": "#E69F00", "nogil": "#0072B2"}
-DPI = 110
+from rtg.figures.style import TOKEN_COLOURS, fmt_n, placeholder, scenario_order, scenario_palette, style
 
 #: figure name (file stem of its PNG and of its .rst caption) -> one-line caption.
 FIGURES: dict[str, str] = {
@@ -35,45 +29,8 @@ FIGURES: dict[str, str] = {
 }
 
 
-def scenario_order(scenarios: Iterable[str]) -> list[str]:
-    """The blog's order first, then any other scenario by thread count and name."""
-    return sorted(dict.fromkeys(scenarios), key=stats.scenario_sort_key)
-
-
-#: Okabe-Ito colours per scenario: single gil/nogil match the thread colours,
-#: and no two scenarios share a hue family.
-SCENARIO_COLOURS = {
-    "gil": "#E69F00",
-    "nogil": "#0072B2",
-    "gil+gil": "#D55E00",
-    "nogil+gil": "#009E73",
-    "gil+nogil": "#CC79A7",
-    "nogil+nogil": "#56B4E9",
-}
-EXTRA_COLOURS = ("#000000", "#F0E442", "#999999", "#7F3C8D", "#11A579")
-
-
-def scenario_palette(scenarios: Iterable[str]) -> dict[str, str]:
-    """Fixed colour per scenario (the same in every figure), extras in a fixed sequence."""
-    order = scenario_order(scenarios)
-    extras = iter(EXTRA_COLOURS * (1 + len(order) // len(EXTRA_COLOURS)))
-    return {s: SCENARIO_COLOURS[s] if s in SCENARIO_COLOURS else next(extras) for s in order}
-
-
-def largest_n(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows at each backend's largest n (closest to the blog's N = 1e9)."""
-    top = df.groupby("backend")["n"].transform("max")
-    return df[df["n"] == top]
-
-
-def fmt_n(n: float) -> str:
-    exponent = int(np.floor(np.log10(n))) if n > 0 else 0
-    mantissa = n / 10**exponent
-    return f"{mantissa:g}e{exponent}" if mantissa != 1 else f"1e{exponent}"
-
-
 def _mean_ratio(summary: pd.DataFrame, scenario: str) -> float:
-    top = largest_n(summary)
+    top = stats.largest_n(summary)
     values = top.loc[top["scenario"] == scenario, "ratio"].dropna()
     return float(values.mean()) if len(values) else float("nan")
 
@@ -88,16 +45,11 @@ def headline(summary: pd.DataFrame) -> str:
     return "Two calls vs one: " + ", ".join(parts) if parts else "Wall time per scenario"
 
 
-def style() -> None:
-    plt.switch_backend("Agg")  # files only: never open a window, work without a display
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
-
-
 def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
     """(1) Wall time per scenario faceted by backend: points, median, CI."""
     style()
-    data = largest_n(valid).assign(wall_ms=lambda d: d["wall_s"] * 1e3)
-    cells = largest_n(summary)
+    data = stats.largest_n(valid).assign(wall_ms=lambda d: d["wall_s"] * 1e3)
+    cells = stats.largest_n(summary)
     order = scenario_order(data["scenario"])
     backends = sorted(data["backend"].unique())
     palette = scenario_palette(order)
@@ -158,7 +110,7 @@ def fig_wall(valid: pd.DataFrame, summary: pd.DataFrame) -> Figure:
 
 def representative_trials(metrics: pd.DataFrame) -> pd.DataFrame:
     """Per backend x scenario at the largest n, the trial whose wall is nearest the median."""
-    data = largest_n(metrics)
+    data = stats.largest_n(metrics)
     keys = [c for c in stats.cell_key_columns(data)]
     picked = []
     for _, cell in data.groupby(keys, sort=True):
@@ -248,7 +200,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
 def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
     """(3) Heatmap of the ratio to one call per backend x scenario (largest n)."""
     style()
-    top = largest_n(summary).dropna(subset=["ratio"])
+    top = stats.largest_n(summary).dropna(subset=["ratio"])
     if top.empty:
         return placeholder("No multi-thread scenario with its single-thread baseline was measured")
     order = scenario_order(top["scenario"])
@@ -287,15 +239,6 @@ def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
         fontsize=11,
     )
     fig.tight_layout()
-    return fig
-
-
-def placeholder(message: str) -> Figure:
-    """A figure that says what is missing, so the report keeps its layout and says why."""
-    fig, ax = plt.subplots(figsize=(8, 2.2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, wrap=True)
-    fig.suptitle("Not enough data for this figure", fontsize=11)
     return fig
 
 
@@ -347,7 +290,7 @@ def fig_scaling(summary: pd.DataFrame) -> Figure:
     right.set_ylim(0, 1.35 * float(per_iter["ns_per_iter_median"].max()))
     left.legend(fontsize=7, ncol=2, loc="upper left")
     sns.move_legend(right, "upper left", bbox_to_anchor=(1.02, 1), fontsize=7)
-    top = largest_n(single)
+    top = stats.largest_n(single)
     parts = []
     if single["n"].nunique() >= 2:
         slope = np.polyfit(np.log(single["n"]), np.log(single["wall_median"]), 1)[0]
@@ -406,7 +349,7 @@ def fig_distribution(valid: pd.DataFrame) -> Figure:
 def fig_cpu_vs_wall(valid: pd.DataFrame) -> Figure:
     """(6) CPU time against wall time per trial at the largest n, 1- and 2-core lines."""
     style()
-    top = largest_n(valid)
+    top = stats.largest_n(valid)
     order = scenario_order(top["scenario"])
     data = top.assign(wall_ms=top["wall_s"] * 1e3, cpu_ms=top["cpu_s"] * 1e3)
     backends = sorted(data["backend"].unique())
@@ -461,60 +404,3 @@ def fig_cpu_vs_wall(valid: pd.DataFrame) -> Figure:
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
-
-
-def fold_axes(frames: list[pd.DataFrame], varying: list[str]) -> list[pd.DataFrame]:
-    """Fold optional axes (executor, interpreter, ...) into the backend label.
-
-    The figures facet by backend and colour by scenario; an extra axis with
-    several values becomes part of the facet ("cython · processes"), so no
-    two cells ever share one (backend, scenario, n) position. Axes with a
-    single value are dropped (they are stated in the environment section).
-    """
-    folded = []
-    for frame in frames:
-        frame = frame.copy()
-        present = [c for c in varying if c in frame.columns]
-        if present:
-            labels = frame[present].astype(str).agg(" · ".join, axis=1)
-            frame["backend"] = frame["backend"].astype(str) + " · " + labels
-        extra = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in frame.columns]
-        folded.append(frame.drop(columns=extra))
-    return folded
-
-
-def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Figure]:
-    """All figures by name (:data:`FIGURES`, then the race section's), from correct trials only."""
-    from rtg.analysis import patterns  # they import this module
-    from rtg.figures import calls as call_figures  # they import this module
-    from rtg.figures import race as race_figures  # they import this module
-
-    own = {
-        **race_figures.make_all(timings, summary),
-        "calls": (
-            call_figures.fig_calls(patterns.points(summary), patterns.headline(summary))
-            if patterns.varies(summary)
-            else placeholder("One call pattern in this grid: see 'Call patterns' in the README to add more.")
-        ),
-    }
-    metrics = stats.valid_trials(stats.trial_metrics(timings, threads))
-    varying = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in metrics.columns and metrics[c].nunique() > 1]
-    metrics, threads, summary = fold_axes([metrics, threads, summary], varying)
-    return {
-        "wall": fig_wall(metrics, summary),
-        "timeline": fig_timeline(metrics, threads),
-        "ratio_heatmap": fig_ratio_heatmap(summary),
-        "scaling": fig_scaling(summary),
-        "distribution": fig_distribution(metrics),
-        "cpu_vs_wall": fig_cpu_vs_wall(metrics),
-        **own,
-    }
-
-
-def save(figure: Figure, path: Path) -> Path:
-    """Write ``figure`` as PNG and close it (figures are large; close them)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=DPI, format="png")
-    plt.close(figure)
-    return path

@@ -1,6 +1,6 @@
 """The call-patterns figure: a pair's wall time ÷ one call against the length of one call.
 
-Kept apart from rtg/figures/blog.py (the blog's figures). One panel per backend and
+One figure family (style: rtg/figures/style.py). One panel per backend and
 switch interval, one line per multi-thread scenario, 95 % CIs; the title
 states the break-even found by rtg/report/calls.py.
 """
@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from rtg.figures.blog import placeholder, scenario_order, scenario_palette, style
+from rtg.figures.style import placeholder, scenario_order, scenario_palette, style
 
 FIGURES: dict[str, str] = {
     "calls": "Pair ÷ one call against the length of one call (log axis), per scenario, with 95 % CIs.",

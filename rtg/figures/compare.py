@@ -10,12 +10,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from rtg.figures.blog import fmt_n, placeholder, save, style
+from rtg.figures.style import fmt_n, placeholder, style
 
 #: Okabe-Ito: faster blue, slower vermilion, no change grey.
 VERDICT_COLOURS = {"faster": "#0072B2", "slower": "#D55E00", "no significant change": "#999999"}
 
-__all__ = ["fig_compare", "headline", "save"]
+__all__ = ["fig_compare", "headline"]
 
 
 def headline(table: pd.DataFrame) -> str:

@@ -1,8 +1,7 @@
 """Figures of the race outcome and of the machine's drift over a run.
 
-Kept apart from rtg/figures/blog.py (the blog's figures) so neither module grows
-past one screenful of concerns. Each function returns a Figure whose title
-states the finding, computed from the data.
+One figure family; the style every figure shares comes from rtg/figures/style.py.
+Each function returns a Figure whose title states the finding, computed from the data.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from matplotlib.figure import Figure
 from scipy import stats as sps
 
 from rtg.analysis import stats
-from rtg.figures.blog import fmt_n, placeholder, scenario_order, scenario_palette, style
+from rtg.figures.style import fmt_n, placeholder, scenario_order, scenario_palette, style
 
 #: figure name -> caption; the race section of the report shows these.
 FIGURES: dict[str, str] = {

@@ -24,7 +24,7 @@ import pandas as pd
 from rtg.analysis import anomalies, stats
 from rtg.analysis import claims as blog_claims
 from rtg.analysis import nodes as node_analysis  # not `nodes`: that name is the section rtg.report.nodes
-from rtg.figures import blog as plots
+from rtg.figures import every, style
 from rtg.report import answer as answer_section
 from rtg.report import calls as calls_section
 from rtg.report import claims as claims_section
@@ -99,7 +99,7 @@ def build(
     cycles: pd.DataFrame | None = None,
     runs: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """All tables of the report (DataFrames) and the figures (matplotlib Figures).
+    """All tables of the report (DataFrames); the figures are drawn by :func:`write`, which saves and closes them.
 
     ``runs`` (runs.csv) gives the medians and ratios of the summary and the
     start-order tests their two-level intervals (rtg/analysis/hierarchy.py). Trials from nodes
@@ -141,7 +141,6 @@ def build(
         # (backend, scenario, n) cells with outside interference in half their trials (rtg/analysis/anomalies.py).
         "disturbed": disturbed,
         "runs": runs,
-        "figures": plots.make_all(timings, threads, summary),
         "timings": timings,
         "node_comparison": node_comparison,
         "node_cells": node_cells,
@@ -226,8 +225,12 @@ def write(
     parts["comparison"] = compare_section.load(comparison)
     # The machine's copy bandwidth (rtg/machine/bandwidth.py), measured when a kernel declares its memory traffic.
     parts["bandwidth"] = json.loads(Path(bandwidth[0]).read_text()) if bandwidth else None
-    for name, path in figure_paths.items():
-        plots.save(parts["figures"][name], path)
+    # Drawn here, not in build(): every figure is saved and closed at once, none stays open.
+    for name, figure in every.make_all(parts["timings"], threads, parts["summary"]).items():
+        if name in figure_paths:
+            style.save(figure, figure_paths[name])
+        else:
+            style.close(figure)
     parts["summary"].to_csv(out["summary"], index=False)
     parts["claims"].to_csv(out["claims"], index=False)
     ctx = context(parts, figure_paths, environment, parts["timings"])

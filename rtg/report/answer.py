@@ -7,8 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from rtg.analysis import anomalies, claims
-from rtg.figures import blog as figures
+from rtg.analysis import anomalies, claims, stats
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_p, fmt_ratio_short
 
@@ -40,7 +39,7 @@ def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _per_backend(summary: pd.DataFrame, scenario: str) -> list[tuple[str, pd.Series]]:
-    top = figures.largest_n(summary)
+    top = stats.largest_n(summary)
     hit = top[(top["scenario"] == scenario) & top["ratio"].notna()]
     # Interpreters, and node groups (nodes that measurably differ, rtg/analysis/nodes.py), are named when they vary.
     varying = [c for c in ("interpreter", "node_group") if c in hit.columns and hit[c].nunique() > 1]
@@ -192,7 +191,7 @@ def answer(
             f"is no evidence either way; rerun on an idle machine (load average below the number of CPUs)."
         )
     elif late:
-        top_n = figures.largest_n(summary)["n"]
+        top_n = stats.largest_n(summary)["n"]
         tests = order_tests[order_tests["n"].isin(top_n)] if len(order_tests) else order_tests
         significant = len(tests) > 0 and bool((tests["p_holm"] < 0.05).all())
         slower = all(r["ratio"] > 1.5 for _, r in late)

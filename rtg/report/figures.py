@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rtg.figures import blog as plots
+from rtg.figures import blog
 from rtg.report.base import Inputs
 from rtg.report.fmt import png_data_uri
 
@@ -15,9 +15,9 @@ ID = "figures"
 def context(inputs: Inputs) -> dict[str, Any]:
     return {
         "figures": [
-            {"name": name, "caption": plots.FIGURES[name], "src": png_data_uri(path)}
+            {"name": name, "caption": blog.FIGURES[name], "src": png_data_uri(path)}
             for name, path in inputs.figure_paths.items()
-            if name in plots.FIGURES  # the race section shows its own
+            if name in blog.FIGURES  # the race section shows its own
         ]
     }
 

@@ -8,8 +8,7 @@ import pytest
 
 from rtg.analysis import stats
 from rtg.figures import blog as figures
-from rtg.figures import calls as call_figures
-from rtg.figures import race as race_figures
+from rtg.figures import every, style
 from tests.rtg.synthetic import simulate
 
 
@@ -17,14 +16,14 @@ from tests.rtg.synthetic import simulate
 def drawn():
     timings, threads = simulate(repetitions=3)
     summary = stats.summarize(timings, threads)
-    made = figures.make_all(timings, threads, summary)
+    made = every.make_all(timings, threads, summary)
     yield made
     for fig in made.values():
-        figures.plt.close(fig)
+        style.plt.close(fig)
 
 
 def test_every_listed_figure_is_drawn(drawn):
-    assert list(drawn) == [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
+    assert list(drawn) == list(every.FIGURES)
 
 
 def test_every_axis_has_units_and_every_figure_a_title(drawn):
@@ -54,16 +53,16 @@ def test_timeline_draws_one_bar_per_thread_of_each_representative_trial(drawn):
 
 
 def test_scenario_colours_are_fixed_and_distinct():
-    palette = figures.scenario_palette(["nogil+gil", "gil", "gil+gil+nogil", "nogil"])
+    palette = style.scenario_palette(["nogil+gil", "gil", "gil+gil+nogil", "nogil"])
     assert list(palette) == ["gil", "nogil", "nogil+gil", "gil+gil+nogil"]
-    assert palette["gil"] == figures.TOKEN_COLOURS["gil"]
+    assert palette["gil"] == style.TOKEN_COLOURS["gil"]
     assert len(set(palette.values())) == len(palette)
 
 
 def test_saved_figure_is_a_png(tmp_path, drawn):
     timings, threads = simulate(backends=("numba",), scenarios=("gil", "gil+gil"), repetitions=2)
     summary = stats.summarize(timings, threads)
-    path = figures.save(figures.fig_ratio_heatmap(summary), tmp_path / "sub" / "h.png")
+    path = style.save(figures.fig_ratio_heatmap(summary), tmp_path / "sub" / "h.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -80,11 +79,11 @@ def test_saved_figure_is_a_png(tmp_path, drawn):
 def test_small_and_odd_grids_still_draw_every_figure(grid):
     timings, threads = simulate(**grid)
     summary = stats.summarize(timings, threads)
-    made = figures.make_all(timings, threads, summary)
-    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
+    made = every.make_all(timings, threads, summary)
+    assert list(made) == list(every.FIGURES)
     for fig in made.values():
         assert fig._suptitle.get_text()
-        figures.plt.close(fig)
+        style.plt.close(fig)
 
 
 def test_an_extra_axis_becomes_part_of_the_backend_facet():
@@ -97,9 +96,9 @@ def test_an_extra_axis_becomes_part_of_the_backend_facet():
     timings = pd.concat([p[0] for p in parts], ignore_index=True)
     threads = pd.concat([p[1] for p in parts], ignore_index=True)
     summary = stats.summarize(timings, threads)
-    made = figures.make_all(timings, threads, summary)
-    assert list(made) == [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
+    made = every.make_all(timings, threads, summary)
+    assert list(made) == list(every.FIGURES)
     labels = {ax.get_title() for ax in made["wall"].axes}
     assert any("cython · processes" in label for label in labels), labels
     for fig in made.values():
-        figures.plt.close(fig)
+        style.plt.close(fig)

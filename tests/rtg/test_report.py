@@ -105,8 +105,6 @@ def test_answer_speaks_of_threads_and_releasing_backends_only():
     timings = pd.concat([p[0] for p in parts_in], ignore_index=True)
     threads = pd.concat([p[1] for p in parts_in], ignore_index=True)
     parts = report.build(timings, threads, ENVIRONMENT)
-    for fig in parts["figures"].values():
-        figures.plt.close(fig)
     sentences = report.answer(parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], "a machine")
     assert sentences[0].count("Cython ") == 2  # nogil+gil and gil+gil, threads only
     assert "Python " not in sentences[0]

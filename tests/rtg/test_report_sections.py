@@ -7,7 +7,6 @@ import re
 import pytest
 
 from rtg import report
-from rtg.figures import blog as figures
 from rtg.report.base import Inputs
 from tests.rtg.synthetic import simulate
 from tests.rtg.test_report import ENVIRONMENT
@@ -47,7 +46,5 @@ def test_a_section_reusing_another_sections_names_is_refused(monkeypatch):
     monkeypatch.setattr(report, "SECTIONS", (*report.SECTIONS, Copycat))
     timings, threads = simulate(repetitions=2)
     parts = report.build(timings, threads, ENVIRONMENT)
-    for fig in parts["figures"].values():
-        figures.plt.close(fig)
     with pytest.raises(ValueError, match=r"'copycat' reuses template names \['summary'\]"):
         report.context(parts, {}, ENVIRONMENT, timings)

@@ -11,6 +11,7 @@ import pandas as pd  # noqa: E402
 from rtg.analysis import compare, stats  # noqa: E402
 from rtg.core.joblog import logged  # noqa: E402
 from rtg.figures import compare as compare_figures  # noqa: E402
+from rtg.figures import style  # noqa: E402
 
 
 def main(sm) -> None:
@@ -38,7 +39,7 @@ def main(sm) -> None:
         for entry in record["runs"]:
             entry["cross_machine"] = compare.cross_machine(entry["differences"])
         Path(sm.output.differences).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        compare_figures.save(compare_figures.fig_compare(table, float(sm.params.threshold)), Path(sm.output.figure))
+        style.save(compare_figures.fig_compare(table, float(sm.params.threshold)), Path(sm.output.figure))
         print(table["verdict"].value_counts().to_string())
 
 

@@ -7,9 +7,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from rtg import report  # noqa: E402
 from rtg.core.joblog import logged  # noqa: E402
-from rtg.figures import blog as figures  # noqa: E402
-from rtg.figures import calls as call_figures  # noqa: E402
-from rtg.figures import race as race_figures  # noqa: E402
+from rtg.figures import every  # noqa: E402
 
 
 def main(sm) -> None:
@@ -21,7 +19,7 @@ def main(sm) -> None:
             environment_json=Path(sm.input.environment),
             out={name: Path(sm.output[name]) for name in ("summary", "claims", "markdown", "html")},
             figure_paths={
-                name: Path(sm.output[name]) for name in [*figures.FIGURES, *race_figures.FIGURES, *call_figures.FIGURES]
+                name: Path(sm.output[name]) for name in every.FIGURES
             },
             safety_csv=Path(safety) if safety else None,
             missing_csv=Path(sm.input.missing),
