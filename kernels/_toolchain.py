@@ -14,13 +14,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
-
-class BuildError(RuntimeError):
-    """A kernel could not be built for a reason the user can fix (source, flags, compiler).
-
-    Its message names what to change; the build job reports it without a
-    Python traceback, which stays reserved for bugs of the pipeline.
-    """
+# A kernel that cannot be built raises this (defined with the other user errors; kernels import it from here).
+from rtg.core.errors import BuildError  # noqa: F401
 
 
 def c_compiler() -> list[str]:

@@ -32,6 +32,7 @@ from scipy import stats as sps
 from rtg.analysis import hierarchy, stats
 from rtg.collect import integrity
 from rtg.core.errors import UserError
+from rtg.core.records import manifest_digest
 
 #: Files every results folder of a compatible version holds.
 REQUIRED_FILES = ("timings.csv", "environment.json")
@@ -93,8 +94,6 @@ def trial_path(folder: Path, trial_file: str) -> Path:
 
 def manifest_digests(folder: Path) -> dict[str, str]:
     """Build manifests of an earlier run, keyed and hashed as the aggregate step does."""
-    from rtg.trial.run import manifest_digest
-
     return {key: manifest_digest(m) for key, m in integrity.manifests_under(folder / "build").items()}
 
 

@@ -10,7 +10,6 @@ delete and rerun. Missing grid cells are listed (never imputed) for the report.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import statistics
@@ -20,18 +19,12 @@ from pathlib import Path
 
 import yaml
 
+from rtg.core.records import MEASUREMENT_KEYS, SEAL_KEY, record_digest
 from rtg.core.reference import fib_mod64
 from rtg.core.scenarios import parse as parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIAL_SCHEMA = ROOT / "workflow" / "schemas" / "trial.schema.yaml"
-SEAL_KEY = "record_sha256"
-#: Config keys that change how a trial is measured but are neither part of its
-#: path nor of the build manifest (flags are in the manifest). Trials that
-#: differ here must not be pooled. Grid keys (backends, n_values, ...) and
-#: report or aggregation options stay out: raising repetitions must not make
-#: old trials incompatible. Add a key here when a new one changes measurements.
-MEASUREMENT_KEYS = ("pin_threads", "isolate_trials", "inner_repetitions", "heartbeat")
 #: The trailing part of every trial path: <backend>/<scenario>/n<n>/rep<rep>.json
 _TRIAL_PATH = re.compile(r"(?P<backend>[^/]+)/(?P<scenario>[^/]+)/n(?P<n>\d+)/rep(?P<rep>\d+)\.json$")
 MISSING_COLUMNS = ["backend", "scenario", "n", "rep", "trial_file", "log_file", "reason"]
@@ -39,25 +32,6 @@ MISSING_COLUMNS = ["backend", "scenario", "n", "rep", "trial_file", "log_file", 
 
 class IntegrityError(ValueError):
     """One or more trial files cannot be trusted; the message names each of them."""
-
-
-def _canonical(payload: object) -> bytes:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
-
-
-def record_digest(record: Mapping) -> str:
-    """sha256 of a trial record without its seal (floats round-trip exactly through JSON)."""
-    return hashlib.sha256(_canonical({k: v for k, v in record.items() if k != SEAL_KEY})).hexdigest()
-
-
-def seal(record: Mapping) -> dict:
-    """A copy of ``record`` with ``record_sha256`` set: any later edit of the file breaks the seal."""
-    return {**{k: v for k, v in record.items() if k != SEAL_KEY}, SEAL_KEY: record_digest(record)}
-
-
-def config_digest(config: Mapping) -> str:
-    """sha256 of the measurement settings (``MEASUREMENT_KEYS``) a trial ran under."""
-    return hashlib.sha256(_canonical({key: config.get(key) for key in MEASUREMENT_KEYS})).hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -8,11 +8,17 @@ Python traceback, because that is what whoever fixes it needs.
 
 from __future__ import annotations
 
-from kernels._toolchain import BuildError
-
 
 class UserError(RuntimeError):
     """Something the user can change caused this; the message says what."""
+
+
+class BuildError(RuntimeError):
+    """A kernel could not be built for a reason the user can fix (source, flags, compiler).
+
+    Its message names what to change; the build job reports it without a
+    Python traceback, which stays reserved for bugs of the pipeline.
+    """
 
 
 #: Exception types reported as one message, without a traceback.

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from rtg.build import interpreters
 from rtg.core.errors import UserError
+from rtg.core.records import manifest_digest
 from rtg.core.scenarios import Scenario
 from rtg.trial import executors, metadata, race
 from rtg.trial.calls import CallLog, call_loop
@@ -459,13 +460,6 @@ class SummaryLog(CallLog):
         return dict(self._summary)
 
 
-def manifest_digest(manifest: dict) -> str:
-    """Stable hash of a build manifest, so trials of different builds are never mixed silently."""
-    import hashlib
-
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()
-
-
 def check(result: dict) -> None:
     """Raise ``IncorrectResult`` with a readable message when any thread was wrong."""
     if result["correct"]:
@@ -488,23 +482,6 @@ def check(result: dict) -> None:
         f"cython_cflags (e.g. no -ffast-math); "
         f"the whole record is in this trial's log"
     )
-
-
-def write_atomically(path: Path, payload: dict) -> None:
-    """Write JSON to a temporary sibling, fsync, then rename: nobody ever sees half a file, even after kill -9."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(payload, indent=1) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())  # the bytes reach the disk before the name does
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # and the rename survives a crash of the node
-    finally:
-        os.close(directory)
 
 
 def run_trial_under(python: str, plan: TrialPlan, build_dir: Path, manifest_path: Path) -> dict:

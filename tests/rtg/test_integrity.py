@@ -7,8 +7,10 @@ import pytest
 
 import kernels
 from rtg.collect import integrity
+from rtg.core import records
+from rtg.core.records import manifest_digest, write_atomically
 from rtg.core.scenarios import parse
-from rtg.trial.run import TrialPlan, manifest_digest, run_trial, write_atomically
+from rtg.trial.run import TrialPlan, run_trial
 
 CONFIG = {"pin_threads": True, "isolate_trials": True, "repetitions": 3}
 
@@ -23,8 +25,8 @@ def built(tmp_path_factory):
 def real_trial(built, scenario="nogil+gil", n=20_000, rep=1, config=CONFIG) -> dict:
     build_dir, manifest = built
     record = run_trial(TrialPlan(backend="cython", scenario=parse(scenario), n=n, rep=rep), build_dir, manifest)
-    record["metadata"]["config_sha256"] = integrity.config_digest(config)
-    return integrity.seal(record)
+    record["metadata"]["config_sha256"] = records.config_digest(config)
+    return records.seal(record)
 
 
 def write_trial(root: Path, record: dict) -> Path:
@@ -72,7 +74,7 @@ def test_a_hand_edited_timing_breaks_the_seal(built, digests, tmp_path):
 def test_a_wrong_value_is_refused_even_when_resealed(built, digests, tmp_path):
     record = real_trial(built)
     record["result"] = record["thread_records"][0]["value"] = "12345"
-    path = write_trial(tmp_path, integrity.seal(record))
+    path = write_trial(tmp_path, records.seal(record))
     message = refused([path], digests)
     assert f"{path}:" in message
     assert "result is 12345 but F(20000) mod 2^64" in message
@@ -100,7 +102,7 @@ def test_a_wrong_value_is_refused_even_when_resealed(built, digests, tmp_path):
 def test_schema_and_content_violations_are_refused(built, digests, tmp_path, edit, expected):
     record = real_trial(built)
     edit(record)
-    path = write_trial(tmp_path, integrity.seal(record))
+    path = write_trial(tmp_path, records.seal(record))
     message = refused([path], digests)
     assert f"{path}:" in message
     assert expected in message
@@ -122,15 +124,17 @@ def test_a_trial_of_another_build_is_never_mixed_in(built, tmp_path):
 
 def test_trials_of_different_measurement_settings_are_not_pooled(built, digests, tmp_path):
     first = write_trial(tmp_path, real_trial(built, rep=1))
-    other = write_trial(tmp_path, real_trial(built, rep=2, config={**CONFIG, "pin_threads": False}))
+    other = write_trial(tmp_path, real_trial(built, rep=2, config={**CONFIG, "isolate_trials": False}))
     message = refused([first, other], digests)
-    assert "different settings of pin_threads, isolate_trials" in message
+    assert "different settings of isolate_trials, inner_repetitions" in message
 
 
 def test_the_config_hash_ignores_grid_and_report_keys():
-    base = integrity.config_digest(CONFIG)
-    assert integrity.config_digest({**CONFIG, "repetitions": 9, "n_values": [5], "allow_partial": True}) == base
-    assert integrity.config_digest({**CONFIG, "isolate_trials": False}) != base
+    base = records.config_digest(CONFIG)
+    assert records.config_digest({**CONFIG, "repetitions": 9, "n_values": [5], "allow_partial": True}) == base
+    assert records.config_digest({**CONFIG, "isolate_trials": False}) != base
+    # pin_threads is an axis of the grid (rtg/core/axes.py): its value is in each trial's path and record.
+    assert records.config_digest({**CONFIG, "pin_threads": [True, False]}) == base
 
 
 def test_missing_cells_are_listed_with_the_reason_from_their_logs(tmp_path, monkeypatch):

@@ -7,10 +7,11 @@ import time
 import pytest
 
 import kernels
+from rtg.core.records import write_atomically
 from rtg.core.reference import fib_mod64
 from rtg.core.scenarios import parse
 from rtg.trial import run as trial
-from rtg.trial.run import IncorrectResult, TrialPlan, check, run_threads, run_trial, write_atomically
+from rtg.trial.run import IncorrectResult, TrialPlan, check, run_threads, run_trial
 
 
 @pytest.fixture(scope="module")

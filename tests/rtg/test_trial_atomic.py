@@ -13,7 +13,7 @@ WRITER = """
 import sys
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from rtg.trial.run import write_atomically
+from rtg.core.records import write_atomically
 i = 0
 while True:
     i += 1

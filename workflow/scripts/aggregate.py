@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 
 from rtg.collect import aggregate, integrity  # noqa: E402
 from rtg.core.joblog import logged  # noqa: E402
-from rtg.trial.run import manifest_digest  # noqa: E402
+from rtg.core.records import manifest_digest  # noqa: E402
 
 
 def main(sm) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from rtg.core.joblog import logged  # noqa: E402
+from rtg.core.records import write_atomically  # noqa: E402
 from rtg.machine import calibration  # noqa: E402
-from rtg.trial.run import write_atomically  # noqa: E402
 
 
 def main(sm) -> None:

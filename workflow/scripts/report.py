@@ -18,9 +18,7 @@ def main(sm) -> None:
             threads_csv=Path(sm.input.threads),
             environment_json=Path(sm.input.environment),
             out={name: Path(sm.output[name]) for name in ("summary", "claims", "markdown", "html")},
-            figure_paths={
-                name: Path(sm.output[name]) for name in every.FIGURES
-            },
+            figure_paths={name: Path(sm.output[name]) for name in every.FIGURES},
             safety_csv=Path(safety) if safety else None,
             missing_csv=Path(sm.input.missing),
             cycles_csv=Path(sm.input.cycles),

@@ -6,12 +6,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from rtg.collect import integrity  # noqa: E402
 from rtg.core.joblog import logged  # noqa: E402
+from rtg.core.records import config_digest, seal, write_atomically  # noqa: E402
 from rtg.core.scenarios import parse  # noqa: E402
 from rtg.plan import grid as axes  # noqa: E402
 from rtg.trial import faults, lean, watchdog  # noqa: E402
-from rtg.trial.run import TrialPlan, check, run_trial, run_trial_under, write_atomically  # noqa: E402
+from rtg.trial.run import TrialPlan, check, run_trial, run_trial_under  # noqa: E402
 
 
 def main(sm) -> None:
@@ -52,10 +52,10 @@ def main(sm) -> None:
                 result = run_trial_under(python, plan, manifest_path.parent, manifest_path)
             else:
                 result = run_trial(plan, manifest_path.parent, manifest)
-        result["metadata"]["config_sha256"] = integrity.config_digest(sm.config)
+        result["metadata"]["config_sha256"] = config_digest(sm.config)
         print(json.dumps(result, indent=1))
         check(result)  # a wrong value fails the job; the full record stays in the log
-        write_atomically(Path(sm.output.trial), integrity.seal(result))
+        write_atomically(Path(sm.output.trial), seal(result))
 
 
 def _gil_kernel(backend: str, build_dir: Path):
