@@ -37,9 +37,32 @@ Optional, for a kernel that does not compute F(n) mod 2**64 (the user's own):
     default) or reads and writes ("copy"): the report then shows bytes per
     second next to the machine's measured bandwidth of that kind.
 
+Optional facts a kernel states about itself, read by ``stated`` (the one place
+their defaults apply), so that rtg keeps no table of backend names:
+
+``REQUIRES: dict[str, list[str]]`` (default ``{}``: nothing)
+    The importable modules the backend needs in an interpreter, per phase:
+    ``{"build": ["Cython"], "run": ["numpy"]}``. An interpreter of config
+    ``interpreters`` that lacks one is named before any job, or its cells are
+    marked "not available".
+
+``NEEDS_COMPILER: bool`` (default False) and ``NEEDS_HEADERS: bool`` (default False)
+    Whether ``build`` runs the interpreter's C compiler, and whether it
+    compiles against that interpreter's headers (``Python.h``).
+
+``NATIVE: bool`` (default True)
+    Whether the loop runs as machine code (compiled or JIT-compiled), not as
+    interpreted bytecode: only native loops are judged against the hardware
+    clock (cycles per iteration). True by default because a kernel exists here
+    to measure releasing the GIL, which only native code can do.
+
+``RELEASES_GIL: bool`` (default True)
+    Whether the ``nogil`` entry point really releases the GIL. False (pure
+    Python) makes the backend a control: the answer's GIL sentences leave it out.
+
 Adding a built-in backend is one module here plus one line in ``BACKENDS``;
 the user's own kernels live in the folders of config ``kernel_paths``, one
-module per backend, named after its file (see README, "Measure your own function").
+module per backend, named after its file (see docs/kernels.md).
 """
 
 from __future__ import annotations
@@ -48,7 +71,8 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -74,6 +98,16 @@ MASK64 = (1 << 64) - 1
 PATHS_VARIABLE = "RTG_KERNEL_PATHS"
 #: What a kernel module must define.
 INTERFACE: tuple[str, ...] = ("SOURCES", "USES_CFLAGS", "build", "entry_point")
+#: The facts a kernel module may state about itself, and what applies when it says nothing (see ``stated``).
+STATED_DEFAULTS: dict[str, object] = {
+    "REQUIRES": {},
+    "NEEDS_COMPILER": False,
+    "NEEDS_HEADERS": False,
+    "NATIVE": True,
+    "RELEASES_GIL": True,
+}
+#: The phases ``REQUIRES`` may name.
+PHASES: tuple[str, ...] = ("build", "run")
 
 
 class KernelError(ValueError):
@@ -166,7 +200,66 @@ def problems(backend: str) -> list[str]:
         found += [f"its SOURCES file {source} does not exist" for source in sources if not Path(source).is_file()]
     if hasattr(module, "reference") and module.reference is not None and not callable(module.reference):
         found.append("its reference is neither a function nor None")
+    return found + _stated_problems(module)
+
+
+@dataclass(frozen=True)
+class Stated:
+    """What a kernel states about itself (``STATED_DEFAULTS`` names the module attributes)."""
+
+    #: phase ("build", "run") -> the modules it needs in the interpreter.
+    requires: Mapping[str, tuple[str, ...]]
+    needs_compiler: bool
+    needs_headers: bool
+    native: bool
+    releases_gil: bool
+
+    def modules(self, phase: str) -> list[str]:
+        """The modules the backend needs in an interpreter to ``phase`` ("build" or "run")."""
+        return list(self.requires.get(phase, ()))
+
+
+def _stated_problems(module: ModuleType) -> list[str]:
+    """One phrase per fact the module states with the wrong type."""
+    found = []
+    for name, default in STATED_DEFAULTS.items():
+        value = getattr(module, name, default)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            found.append(f"its {name} is {value!r}, not True or False")
+    requires = getattr(module, "REQUIRES", {})
+    if not (
+        isinstance(requires, dict)
+        and set(requires) <= set(PHASES)
+        and all(
+            isinstance(modules, (list, tuple)) and all(isinstance(m, str) for m in modules)
+            for modules in requires.values()
+        )
+    ):
+        found.append(
+            f"its REQUIRES is {requires!r}, not a dict of phase ({' or '.join(map(repr, PHASES))}) "
+            f"to a list of module names"
+        )
     return found
+
+
+def stated(backend: str) -> Stated:
+    """What ``backend``'s module states about itself, each fact it leaves out at its default (``STATED_DEFAULTS``).
+
+    A name no kernel here implements (a backend in results read without its
+    ``kernel_paths``) states nothing either: the defaults apply to it alike.
+    """
+    module = load(backend) if backend in names() else None  # None states nothing
+    wrong = _stated_problems(module) if module is not None else []
+    if wrong:
+        raise KernelError(f"{module.__file__}: {'; '.join(wrong)}")
+    value = {name: getattr(module, name, default) for name, default in STATED_DEFAULTS.items()}
+    return Stated(
+        requires={phase: tuple(modules) for phase, modules in value["REQUIRES"].items()},
+        needs_compiler=value["NEEDS_COMPILER"],
+        needs_headers=value["NEEDS_HEADERS"],
+        native=value["NATIVE"],
+        releases_gil=value["RELEASES_GIL"],
+    )
 
 
 def reference_of(backend: str) -> Callable[[int], int] | None:

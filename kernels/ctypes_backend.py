@@ -5,7 +5,7 @@ every foreign call; ``ctypes.PyDLL`` keeps it held. So the gil and nogil entry
 points run the very same machine code and differ only in what ctypes does
 with the GIL, which is the cleanest contrast of the three compiled backends.
 The library is built with the same ``cflags`` as the Cython extension (see
-README: loop alignment matters as much here as there).
+docs/method.md, "The build-flag finding": loop alignment matters as much here as there).
 """
 
 from __future__ import annotations
@@ -19,6 +19,12 @@ from kernels import _toolchain
 SOURCE = Path(__file__).with_name("fib.c")
 SOURCES = [SOURCE, Path(__file__), Path(__file__).with_name("_toolchain.py")]
 USES_CFLAGS = True
+#: A plain C library: the compiler, but neither Python's headers nor any package; CDLL releases the GIL.
+REQUIRES = {"build": [], "run": []}
+NEEDS_COMPILER = True
+NEEDS_HEADERS = False
+NATIVE = True
+RELEASES_GIL = True
 LIBRARY = "libfib.so"
 
 #: ctypes loader per mode: CDLL drops the GIL during the call, PyDLL does not.

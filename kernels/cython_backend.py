@@ -1,9 +1,9 @@
 """Cython backend: ``fib_cython.pyx`` compiled by the build rule into results/.
 
-The extension is built with the user's ``cython_cflags`` (see README: without
-``-funroll-loops`` or ``-falign-loops=64`` gcc may place one copy of the
-inlined loop across a 64-byte boundary, and that copy runs 2x slower for a
-reason that has nothing to do with the GIL).
+The extension is built with the user's ``cython_cflags`` (see docs/method.md,
+"The build-flag finding": without ``-funroll-loops`` or ``-falign-loops=64``
+gcc may place one copy of the inlined loop across a 64-byte boundary, and that
+copy runs 2x slower for a reason that has nothing to do with the GIL).
 """
 
 from __future__ import annotations
@@ -16,6 +16,13 @@ from kernels import toolkit
 SOURCE = Path(__file__).with_name("fib_cython.pyx")
 SOURCES = [SOURCE, Path(__file__), Path(__file__).with_name("_toolchain.py"), Path(__file__).with_name("toolkit.py")]
 USES_CFLAGS = True
+#: Cython translates the .pyx (the running Python does it for an interpreter without Cython);
+#: the C compiles against the interpreter's headers into an extension that releases the GIL in ``with nogil``.
+REQUIRES = {"build": ["Cython"], "run": []}
+NEEDS_COMPILER = True
+NEEDS_HEADERS = True
+NATIVE = True
+RELEASES_GIL = True
 MODULE = "fib_cython"
 
 

@@ -17,6 +17,12 @@ from kernels import MASK64, _toolchain
 IMPL = Path(__file__).with_name("_numba_impl.py")
 SOURCES = [IMPL, Path(__file__)]
 USES_CFLAGS = False
+#: Numba JIT-compiles at build and loads its cache in every trial; LLVM, not the C compiler, makes the machine code.
+REQUIRES = {"build": ["numba"], "run": ["numba"]}
+NEEDS_COMPILER = False
+NEEDS_HEADERS = False
+NATIVE = True
+RELEASES_GIL = True
 
 
 def _import_impl(build_dir: Path):

@@ -20,6 +20,12 @@ from kernels import MASK64, MODES, _toolchain
 SOURCE = Path(__file__)
 SOURCES = [SOURCE]
 USES_CFLAGS = False
+#: Interpreted bytecode that cannot release the GIL: never judged against the clock, a control in the answer.
+REQUIRES = {"build": [], "run": []}
+NEEDS_COMPILER = False
+NEEDS_HEADERS = False
+NATIVE = False
+RELEASES_GIL = False
 
 
 def loop(n: int, mask: int) -> int:
@@ -53,7 +59,7 @@ def build(build_dir: Path, cflags: list[str]) -> dict:
         "python_implementation": platform.python_implementation(),
         "python_executable": sys.executable,
         "source_sha256": _toolchain.sha256_of(SOURCE),
-        "releases_gil": False,
+        "releases_gil": RELEASES_GIL,
     }
 
 

@@ -7,7 +7,7 @@ cheaply and a shared one every other thread updates atomically (biased
 reference counting, PEP 703); two threads reading one module constant millions
 of times contend on that shared count. With a private mask they do not. On a
 GIL build both loops behave alike. Measured (3.13.5t, 2 threads, n = 1e6):
-see README, "Free-threaded Python".
+see docs/free-threading.md, "Pure Python without a GIL".
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ from kernels._toolchain import sha256_of
 SOURCE = Path(__file__)
 SOURCES = [SOURCE, python_backend.SOURCE]
 USES_CFLAGS = False
+#: Pure Python like python_backend: interpreted, and its ``nogil`` mode holds the GIL.
+REQUIRES = {"build": [], "run": []}
+NEEDS_COMPILER = False
+NEEDS_HEADERS = False
+NATIVE = False
+RELEASES_GIL = False
 
 
 def fib(n: int) -> int:

@@ -49,6 +49,23 @@ def test_build_outputs_stay_out_of_the_source_tree(built):
     assert not list(source_dir.rglob("*.nbi"))
 
 
+#: What each built-in states about itself: the tables rtg kept by backend name before the kernels stated it.
+BUILT_IN_FACTS = {
+    "cython": kernels.Stated({"build": ("Cython",), "run": ()}, True, True, True, True),
+    "numba": kernels.Stated({"build": ("numba",), "run": ("numba",)}, False, False, True, True),
+    "ctypes": kernels.Stated({"build": (), "run": ()}, True, False, True, True),
+    "python": kernels.Stated({"build": (), "run": ()}, False, False, False, False),
+    "python_private": kernels.Stated({"build": (), "run": ()}, False, False, False, False),
+}
+
+
+@pytest.mark.parametrize("backend", list(kernels.BACKENDS))
+def test_every_built_in_states_each_of_its_facts(backend):
+    module = kernels.load(backend)
+    assert [name for name in kernels.STATED_DEFAULTS if not hasattr(module, name)] == []
+    assert kernels.stated(backend) == BUILT_IN_FACTS[backend]
+
+
 def test_unknown_backend_names_the_allowed_ones():
     with pytest.raises(ValueError, match="cython"):
         kernels.load("fortran")
@@ -81,7 +98,7 @@ def test_python_nogil_is_the_same_code(built):
     manifest = json.loads((build_dir / "manifest.json").read_text())
     module = kernels.load("python")
     assert module.entry_point("gil", build_dir) is module.entry_point("nogil", build_dir)
-    assert manifest["releases_gil"] is False
+    assert manifest["releases_gil"] is False is kernels.stated("python").releases_gil
 
 
 def _overlap_fraction(records: list[dict]) -> float:
