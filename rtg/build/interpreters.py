@@ -17,27 +17,16 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+import kernels
 from rtg.core.errors import UserError
 
 #: Whether the GIL was on when this module was first imported, i.e. before any
 #: kernel was loaded (rtg.trial.run imports it before importing a backend).
 GIL_ENABLED_AT_START: bool = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
 
-#: Importable modules each backend needs inside the interpreter, per phase.
-REQUIRES: dict[str, dict[str, list[str]]] = {
-    "cython": {"build": ["Cython"], "run": []},
-    "numba": {"build": ["numba"], "run": ["numba"]},
-    "ctypes": {"build": [], "run": []},
-    "python": {"build": [], "run": []},
-    "python_private": {"build": [], "run": []},
-}
-#: Backends whose build runs the interpreter's C compiler (sysconfig ``CC``).
-NEEDS_COMPILER = frozenset({"cython", "ctypes"})
-#: Backends whose build compiles against the interpreter's headers (``Python.h``).
-NEEDS_HEADERS = frozenset({"cython"})
 #: The oldest Python the pipeline's own code (rtg/, kernels/) runs under.
 MIN_VERSION = (3, 11)
 #: How long and how much a probe may print: an executable that is not Python may hang or flood.
@@ -46,6 +35,30 @@ PROBE_OUTPUT_LIMIT = 1 << 20
 #: How rtg/build/build_worker.py reports a build error the user can fix (see ``build_under``).
 BUILD_ERROR_EXIT = 3
 BUILD_ERROR_PREFIX = "RTG BUILD ERROR: "
+
+
+def required_modules(backend: str, phase: str) -> list[str]:
+    """The modules ``backend`` needs inside an interpreter to ``phase`` ("build" or "run"), as its kernel states."""
+    return kernels.stated(backend).modules(phase)
+
+
+class _Requires(Mapping[str, dict[str, list[str]]]):
+    """backend -> phase -> modules, as the kernels state them (``required_modules``).
+
+    Compatibility only, for rtg/plan/grid.py until it calls ``required_modules``: then remove it.
+    """
+
+    def __getitem__(self, backend: str) -> dict[str, list[str]]:
+        return {phase: required_modules(backend, phase) for phase in kernels.PHASES}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(kernels.names())
+
+    def __len__(self) -> int:
+        return len(kernels.names())
+
+
+REQUIRES: Mapping[str, dict[str, list[str]]] = _Requires()
 
 # Written for any Python, even 2.7, so that an old interpreter gets a clear answer, not a SyntaxError.
 _PROBE = """
@@ -138,17 +151,18 @@ def probe(python: str, modules: Sequence[str] = ()) -> dict:
 def lacks(info: dict, backends: Sequence[str], phases: Sequence[str] = ("build", "run")) -> list[str]:
     """What the probed interpreter ``info`` still needs for ``backends``, one phrase each.
 
-    The probe must have been asked for the modules of ``REQUIRES`` (``info["missing"]``).
+    The probe must have been asked for the modules of ``required_modules`` (``info["missing"]``).
     """
     needs: dict[str, list[str]] = {}
     for backend in backends:
+        stated = kernels.stated(backend)
         for phase in phases:
-            for module in REQUIRES.get(backend, {}).get(phase, []):
+            for module in stated.modules(phase):
                 if module in info.get("missing", []):
                     needs.setdefault(f"the package {module}", []).append(backend)
-        if backend in NEEDS_HEADERS and not info.get("headers_found", True):
+        if stated.needs_headers and not info.get("headers_found", True):
             needs.setdefault(f"the Python headers (no Python.h in {info.get('headers')})", []).append(backend)
-        if backend in NEEDS_COMPILER and not info.get("compiler_found", True):
+        if stated.needs_compiler and not info.get("compiler_found", True):
             needs.setdefault(f"its C compiler {info.get('compiler')!r}", []).append(backend)
     return [f"{thing} (for {', '.join(sorted(set(users)))})" for thing, users in needs.items()]
 
@@ -176,7 +190,7 @@ def unavailable(info: dict, backends: Sequence[str]) -> dict[str, str]:
     Only packages count (a missing compiler or header is a set-up error, not
     a fact of the interpreter). Cython is not needed there: the running Python
     translates the .pyx (see ``build_under``). The probe must have been asked
-    for the modules of ``REQUIRES``. A free-threaded interpreter often lacks a
+    for the modules of ``required_modules``. A free-threaded interpreter often lacks a
     package because the registry has no wheel for its ABI (Numba 0.68.1: none
     for cp313t); its cells are then "not available", never failed.
     """
@@ -187,7 +201,7 @@ def unavailable(info: dict, backends: Sequence[str]) -> dict[str, str]:
             {
                 module
                 for phase in ("build", "run")
-                for module in REQUIRES.get(backend, {}).get(phase, [])
+                for module in required_modules(backend, phase)
                 if module != "Cython" and module in info.get("missing", [])
             }
         )
@@ -201,7 +215,7 @@ def unavailable(info: dict, backends: Sequence[str]) -> dict[str, str]:
 
 def require(python: str, backend: str, phase: str) -> dict:
     """Probe ``python`` and fail with a clear message if ``backend`` cannot ``phase`` there."""
-    info = probe(python, REQUIRES.get(backend, {}).get(phase, []))
+    info = probe(python, required_modules(backend, phase))
     check_lacks(python, info, [backend], [phase])
     return info
 
@@ -243,7 +257,7 @@ def build_under(python: str, backend: str, build_dir: Path, cflags: list[str]) -
 
     script = Path(__file__).with_name("build_worker.py")
     argv = [python, str(script), backend, str(build_dir), json.dumps(list(cflags))]
-    info = probe(python, REQUIRES.get(backend, {}).get("build", []))
+    info = probe(python, required_modules(backend, "build"))
     translate_here = backend == "cython" and "Cython" in info["missing"]
     if translate_here:
         info = {**info, "missing": [m for m in info["missing"] if m != "Cython"]}

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import kernels
 from kernels import _toolchain
 from rtg.trial import metadata
 
@@ -44,8 +45,6 @@ THRESHOLD = 1.10
 #: Below this n, thread start/join (tens of microseconds) is a visible share of
 #: the wall time, so cycles/iteration overstates the loop's cost: not flagged.
 MIN_FLAG_N = 10_000_000
-#: Backends that run the loop in the interpreter: never expected near 1 cycle.
-NON_NATIVE = frozenset({"python", "python_private", "pure_python", "cpython"})
 
 
 def build(output: Path, source: Path = SOURCE) -> dict:
@@ -199,8 +198,12 @@ def cycles_per_iteration(timings: pd.DataFrame, clock_hz: float) -> pd.DataFrame
 
 
 def native_backends(facts: Mapping[str, Mapping]) -> list[str]:
-    """The backends held to the hardware limit: built-in compiled loops (``kernels.facts`` per backend)."""
-    return [backend for backend, fact in facts.items() if fact["builtin"] and backend not in NON_NATIVE]
+    """The backends held to the hardware limit: built-in loops that are native code (``kernels.facts`` per backend).
+
+    Only the built-in loops have a known limit (the blog's loop: 1 cycle per
+    iteration); a loop that runs in the interpreter (``NATIVE = False``) is never near it.
+    """
+    return [backend for backend, fact in facts.items() if fact["builtin"] and kernels.stated(backend).native]
 
 
 def flag_slow(
@@ -214,11 +217,14 @@ def flag_slow(
 
     Judged on the fastest trial of each grid point (interference only adds
     time), by CPU time where the timings have it, else by wall time. ``native``
-    defaults to every backend not in ``NON_NATIVE``; grid points with n below
-    ``min_n`` are never flagged (start-up dominates them).
+    defaults to every backend whose kernel states it is native code
+    (``kernels.stated``); grid points with n below ``min_n`` are never flagged
+    (start-up dominates them).
     """
     table = cycles_per_iteration(timings, clock_hz)
-    is_native = table["backend"].isin(native) if native is not None else ~table["backend"].isin(NON_NATIVE)
+    if native is None:
+        native = {backend for backend in table["backend"].unique() if kernels.stated(backend).native}
+    is_native = table["backend"].isin(native)
     judged = table["cycles_per_iteration_cpu"].fillna(table["cycles_per_iteration"])
     table["native"] = is_native
     table["flagged"] = is_native & (table["n"] >= min_n) & (judged > threshold)

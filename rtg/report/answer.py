@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
+import kernels
 from rtg.analysis import anomalies, claims, stats
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_p, fmt_ratio_short
@@ -14,8 +15,12 @@ from rtg.report.fmt import _nan, fmt_p, fmt_ratio_short
 ID = "answer"
 
 
-#: Backends whose ``nogil`` token releases nothing (pure Python): a control, not part of the answer.
-NON_RELEASING = frozenset({"python", "python_private"})
+def non_releasing(backends: Iterable[str]) -> set[str]:
+    """Those of ``backends`` whose ``nogil`` token releases nothing: a control, not part of the answer.
+
+    Pure Python, as its kernel states (``RELEASES_GIL = False``, read by ``kernels.stated``).
+    """
+    return {backend for backend in backends if not kernels.stated(backend).releases_gil}
 
 
 def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
@@ -30,11 +35,9 @@ def answer_scope(table: pd.DataFrame) -> pd.DataFrame:
         return table
     if "executor" in table.columns:
         table = table[table["executor"] == claims.CLAIM_EXECUTOR]
-    for column, blog in (("calls_per_thread", 1), ("switch_interval_ms", 5.0)):
-        if column in table.columns and (table[column] == blog).any():
-            table = table[table[column] == blog]
+    table = stats.blog_setting(table)  # one call per thread, 5 ms switch interval, pinned: the blog's point
     if "backend" in table.columns:
-        table = table[~table["backend"].isin(NON_RELEASING)]
+        table = table[~table["backend"].isin(non_releasing(table["backend"].unique()))]
     return table
 
 
@@ -286,7 +289,10 @@ def context(inputs: Inputs) -> dict[str, Any]:
 
     parts = inputs.parts
     machine = machine_phrase(inputs.environment, inputs.timings)
+    constant = stats.constant_axes(inputs.timings)
     return {
+        # The axes with one value in the whole run, said once here; labels below name only what varies.
+        "answer_setting": f"Every cell of this run: {constant}." if constant else "",
         "answer_own": own_kernel_sentences(inputs),
         "answer": answer(
             parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
@@ -296,4 +302,4 @@ def context(inputs: Inputs) -> dict[str, Any]:
 
 
 def markdown(parts: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[str]:
-    return [*ctx["answer_own"], *ctx["answer"], ""]
+    return [*([ctx["answer_setting"], ""] if ctx["answer_setting"] else []), *ctx["answer_own"], *ctx["answer"], ""]

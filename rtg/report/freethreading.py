@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from rtg.analysis import freethreading
-from rtg.report.answer import NON_RELEASING
+from rtg.report.answer import non_releasing
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_ratio_short, markdown_table
 
@@ -84,7 +84,7 @@ def plain_words(sides: pd.DataFrame, cost: pd.DataFrame, free: str, gil: str, sa
     """What the person deciding where to release the GIL needs from this pair, first."""
     lines = []
     if len(sides):  # the pure-Python loops have their own paragraph (contention_lines)
-        compiled = ~sides["backend"].isin(NON_RELEASING)
+        compiled = ~sides["backend"].isin(non_releasing(sides["backend"].unique()))
         pairs = sides[(sides["scenario"] == "gil+gil") & ~sides["free_gil_enabled"] & compiled]
     else:
         pairs = sides

@@ -6,12 +6,17 @@ import copy
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 import kernels
+from rtg import report
+from rtg.build import interpreters
+from rtg.machine import calibration
 from rtg.plan import config as rtg_config
 from rtg.plan import preflight
+from tests.rtg.synthetic import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -78,6 +83,13 @@ def test_relative_kernel_paths_are_relative_to_the_working_directory(tmp_path, m
         (GOOD + "\nreference = 3\n", "its reference is neither a function nor None"),
         (GOOD.replace("def build(build_dir, cflags):", "build = 1\ndef _build(build_dir, cflags):"),
          "its build is not a function"),
+        (GOOD + "\nNATIVE = 'no'\n", "its NATIVE is 'no', not True or False"),
+        (GOOD + "\nRELEASES_GIL = 0\nNEEDS_COMPILER = None\n",
+         "its NEEDS_COMPILER is None, not True or False; its RELEASES_GIL is 0, not True or False"),
+        (GOOD + "\nREQUIRES = ['numba']\n",
+         "its REQUIRES is ['numba'], not a dict of phase ('build' or 'run') to a list of module names"),
+        (GOOD + "\nREQUIRES = {'run': 'numba'}\n", "its REQUIRES is {{'run': 'numba'}}, not a dict of phase"),
+        (GOOD + "\nREQUIRES = {'test': ['pytest']}\n", "its REQUIRES is {{'test': ['pytest']}}, not a dict of phase"),
     ],
 )  # fmt: skip
 def test_a_broken_kernel_is_one_config_error_naming_the_file_and_what_is_missing(tmp_path, text, problem):
@@ -109,3 +121,66 @@ def test_an_unknown_backend_names_the_built_in_ones_and_kernel_paths(key):
     message = str(caught.value)
     assert f"Invalid config value '{key}': unknown backend 'mine'; allowed: cython, numba" in message
     assert "kernel_paths" in message
+
+
+def test_a_kernel_that_states_nothing_gets_the_defaults_and_so_does_a_name_no_kernel_implements(tmp_path):
+    kernels.use_paths([folder(tmp_path, ident=GOOD)])
+    defaults = kernels.Stated(requires={}, needs_compiler=False, needs_headers=False, native=True, releases_gil=True)
+    assert kernels.stated("ident") == defaults == kernels.stated("results_of_another_run")
+    assert interpreters.required_modules("ident", "build") == interpreters.required_modules("ident", "run") == []
+    lacking_everything = {"missing": ["numba"], "headers_found": False, "compiler_found": False}
+    assert interpreters.lacks(lacking_everything, ["ident"]) == []
+
+
+def test_a_kernel_states_what_it_needs_like_a_built_in(tmp_path):
+    facts = 'REQUIRES = {"build": ["Cython"], "run": ["numpy"]}\nNEEDS_COMPILER = True\nNEEDS_HEADERS = True\n'
+    kernels.use_paths([folder(tmp_path, mine=GOOD + facts)])
+    assert kernels.problems("mine") == []
+    assert interpreters.required_modules("mine", "run") == ["numpy"]
+    info = {"missing": ["numpy"], "headers_found": False, "headers": "/x", "compiler_found": False, "compiler": "cc9"}
+    assert interpreters.lacks(info, ["mine", "cython"], ["run"]) == [
+        "the package numpy (for mine)",
+        "the Python headers (no Python.h in /x) (for cython, mine)",
+        "its C compiler 'cc9' (for cython, mine)",
+    ]
+    assert interpreters.unavailable({**info, "python_implementation": "CPython", "python_version": "3.13.5",
+                                     "version_info": [3, 13, 5], "gil_disabled_build": True}, ["mine"]) == {
+        "mine": "numpy is not installed in cpython-3.13.5t (cp313t); tools/build-python.sh installs it only where "
+        "the registry has a cp313t wheel"
+    }  # fmt: skip
+
+
+def test_a_wrongly_typed_fact_is_refused_when_read_too(tmp_path):
+    kernels.use_paths([folder(tmp_path, mine=GOOD + "\nRELEASES_GIL = 'yes'\n")])
+    with pytest.raises(kernels.KernelError, match=r"mine\.py: its RELEASES_GIL is 'yes', not True or False"):
+        kernels.stated("mine")
+
+
+PURE_PYTHON = GOOD + "\nNATIVE = False\nRELEASES_GIL = False\n"
+
+
+def _answer_of(backend: str) -> str:
+    timings, threads = simulate(backends=("cython", backend), repetitions=5, ns_per_iter={backend: 0.28})
+    parts = report.build(timings, threads, {})
+    return report.answer(parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], "a machine")[0]
+
+
+def test_a_kernel_whose_nogil_holds_the_gil_is_a_control_left_out_of_the_answer_like_pure_python(tmp_path):
+    kernels.use_paths([folder(tmp_path, slowpy=PURE_PYTHON, fastc=GOOD)])
+    assert "Slowpy " not in _answer_of("slowpy") and "Cython " in _answer_of("slowpy")
+    assert "Python " not in _answer_of("python")
+    assert "Fastc " in _answer_of("fastc")  # the default: its nogil releases the GIL
+
+
+def test_a_kernel_that_is_not_native_code_is_not_judged_against_the_clock(tmp_path):
+    kernels.use_paths([folder(tmp_path, slowpy=PURE_PYTHON, fastc=GOOD)])
+    n = 100_000_002
+    timings = pd.DataFrame(
+        [[backend, "gil", 1, n, 1, 60.0] for backend in ("slowpy", "fastc", "python")],
+        columns=["backend", "scenario", "threads", "n", "rep", "wall_s"],
+    )
+    table = calibration.flag_slow(timings, clock_hz=4e9).set_index("backend")
+    assert table["native"].to_dict() == {"fastc": True, "python": False, "slowpy": False}
+    assert table["flagged"].to_dict() == {"fastc": True, "python": False, "slowpy": False}
+    facts = {backend: kernels.facts(backend) for backend in ("cython", "python", "slowpy", "fastc")}
+    assert calibration.native_backends(facts) == ["cython"]  # only the built-in loops have a known limit

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import kernels
 from kernels import _toolchain
 from rtg.machine import calibration
 
@@ -93,6 +94,11 @@ def test_flag_slow_flags_only_native_kernels_above_threshold_at_large_n():
     assert flagged["cycles_per_iteration"].iloc[0] == pytest.approx(2.1)
     (sentence,) = calibration.describe_flags(table)
     assert "cython nogil" in sentence and "2.10" in sentence
+
+
+def test_only_built_in_loops_of_native_code_are_held_to_the_hardware_limit():
+    facts = {backend: kernels.facts(backend) for backend in kernels.BACKENDS}
+    assert calibration.native_backends(facts) == ["cython", "numba", "ctypes"]
 
 
 def test_flag_slow_native_override_and_empty_input():

@@ -92,6 +92,15 @@ def test_lacking_headers_or_a_compiler_is_named_for_the_backends_that_need_them(
     assert interpreters.lacks({**info, "missing": []}, ["python"]) == []
 
 
+def test_the_modules_a_backend_needs_are_what_its_kernel_states():
+    assert interpreters.required_modules("numba", "run") == ["numba"]
+    assert interpreters.required_modules("cython", "build") == ["Cython"]
+    assert interpreters.required_modules("cython", "run") == interpreters.required_modules("python", "build") == []
+    # The read-only view rtg/plan/grid.py still uses, until it calls required_modules.
+    assert interpreters.REQUIRES.get("numba", {}).get("run", []) == ["numba"]
+    assert interpreters.REQUIRES.get("no_such_backend", {}).get("build", []) == []
+
+
 def test_build_and_processes_under_another_interpreter(tmp_path):
     """The C library builds for, and runs under, an interpreter without our packages."""
     other = other_python()
