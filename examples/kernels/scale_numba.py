@@ -20,6 +20,8 @@ from kernels import toolkit
 IMPL = Path(__file__).with_name("_scale_impl.py")
 SOURCES = [IMPL, Path(__file__)]
 USES_CFLAGS = False
+#: Numba to compile and to load the cache in every trial (no C compiler: LLVM makes the machine code).
+REQUIRES = {"build": ["numba"], "run": ["numba"]}
 A = 6364136223846793005
 B = 1442695040888963407
 MASK64 = (1 << 64) - 1

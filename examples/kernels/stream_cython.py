@@ -23,6 +23,11 @@ SOURCES = [PYX, Path(__file__)]
 USES_CFLAGS = True
 #: One uint64 read per iteration: the report shows bytes per second next to the machine's copy bandwidth.
 BYTES_PER_ITERATION = 8
+#: What an interpreter of config ``interpreters`` must have: Cython to translate, numpy for the buffers,
+#: a C compiler and its Python headers. Left out: NATIVE and RELEASES_GIL (both True, as for any compiled loop).
+REQUIRES = {"build": ["Cython"], "run": ["numpy"]}
+NEEDS_COMPILER = True
+NEEDS_HEADERS = True
 
 
 def build(build_dir: Path, cflags: list[str]) -> dict:

@@ -150,6 +150,15 @@ def test_a_kernel_states_what_it_needs_like_a_built_in(tmp_path):
     }  # fmt: skip
 
 
+def test_the_examples_state_what_they_need():
+    kernels.use_paths([ROOT / "examples" / "kernels"])
+    assert {name: kernels.problems(name) for name in kernels.user_kernels()} == {"scale_numba": [], "stream_cython": []}
+    assert kernels.stated("stream_cython") == kernels.Stated(
+        {"build": ("Cython",), "run": ("numpy",)}, True, True, True, True
+    )
+    assert kernels.stated("scale_numba").modules("run") == ["numba"]
+
+
 def test_a_wrongly_typed_fact_is_refused_when_read_too(tmp_path):
     kernels.use_paths([folder(tmp_path, mine=GOOD + "\nRELEASES_GIL = 'yes'\n")])
     with pytest.raises(kernels.KernelError, match=r"mine\.py: its RELEASES_GIL is 'yes', not True or False"):
