@@ -28,8 +28,8 @@ INFO = "info"
 COLUMNS = ["severity", "kind", "cell", "message"]
 
 
-def _cell(row: pd.Series, keys: list[str]) -> str:
-    return " / ".join(f"{row[k]}" if k != "n" else f"n={int(row[k]):,}" for k in keys)
+def _cell(row: pd.Series, keys: list[str], table: pd.DataFrame) -> str:
+    return stats.cell_label(row, keys, table)
 
 
 def mode_mismatch(summary: pd.DataFrame, cflags: list[str] | None = None) -> list[dict]:
@@ -48,7 +48,7 @@ def mode_mismatch(summary: pd.DataFrame, cflags: list[str] | None = None) -> lis
             continue
         ratio = medians["nogil"] / medians["gil"]
         if abs(ratio - 1) > stats.MODE_MISMATCH:
-            cell = " / ".join(str(v) if k != "n" else f"n={int(v):,}" for k, v in zip(group_keys, key, strict=True))
+            cell = _cell(pd.Series(dict(zip(group_keys, key, strict=True))), group_keys, summary)
             flags = " ".join(cflags) if cflags else "see the build manifest"
             rows.append(
                 {
@@ -70,7 +70,7 @@ def noisy_cells(summary: pd.DataFrame) -> list[dict]:
     keys = stats.cell_key_columns(summary)
     rows = []
     for _, row in summary.iterrows():
-        cell = _cell(row, keys)
+        cell = _cell(row, keys, summary)
         if row["wall_cv"] > MAX_CV:
             rows.append(
                 {
@@ -148,7 +148,7 @@ def interference_flags(metrics: pd.DataFrame) -> list[dict]:
             {
                 "severity": WARNING,
                 "kind": "outside interference",
-                "cell": _cell(first, keys),
+                "cell": _cell(first, keys, metrics),
                 "message": f"{len(group)} of {total} trials: {first['reason']}",
             }
         )
@@ -165,7 +165,7 @@ def incorrect(timings: pd.DataFrame) -> list[dict]:
             {
                 "severity": WARNING,
                 "kind": "incorrect result",
-                "cell": _cell(row, keys),
+                "cell": _cell(row, keys, timings),
                 "message": f"rep {row['rep']}: result {row.get('result', '?')} is wrong "
                 f"({row.get('trial_file', 'trial ' + str(idx))}); excluded from every statistic",
             }
@@ -228,7 +228,7 @@ def bimodal_cells(summary: pd.DataFrame) -> list[dict]:
             {
                 "severity": WARNING,
                 "kind": "two outcomes",
-                "cell": _cell(row, keys),
+                "cell": _cell(row, keys, summary),
                 "message": (
                     f"{row['serialized_fraction']:.0%} of its runs serialized (95 % CI "
                     f"{row['serialized_ci_low']:.0%}–{row['serialized_ci_high']:.0%}) and the rest overlapped: "

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rtg.analysis import stats
+from rtg.core import axes
 
 #: The rule as the report states it.
 VERDICT_RULE = (
@@ -269,12 +270,14 @@ def judge(
     if "executor" in valid.columns:
         valid = valid[valid["executor"] == CLAIM_EXECUTOR]
     valid = valid[valid["backend"].isin(list(BLOG_MS))]
+    # Only what varies in this run splits the claims and names their context ("cpython-3.13.5t, unpinned").
     extra = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in valid.columns and c != "executor"]
+    extra = [c for c in extra if valid[c].nunique(dropna=False) > 1]
     rows: list[dict] = []
     if extra and len(valid):
         for key, group in valid.groupby(extra, sort=True):
             key = key if isinstance(key, tuple) else (key,)
-            context = ", ".join(f"{c}={v}" for c, v in zip(extra, key, strict=True))
+            context = axes.label(dict(zip(extra, key, strict=True)), extra)
             mine = dict(zip(extra, key, strict=True))
             local = None
             if disturbed_by_node_group is not None and "node_group" in mine:

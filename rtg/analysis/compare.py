@@ -31,6 +31,7 @@ from scipy import stats as sps
 
 from rtg.analysis import hierarchy, stats
 from rtg.collect import integrity
+from rtg.core import axes
 from rtg.core.errors import UserError
 from rtg.core.records import manifest_digest
 
@@ -181,7 +182,7 @@ def compare(now: Run, earlier: Sequence[Run], threshold: float = 0.05, seed: int
 
 
 #: The value a key column had before it existed: a run from an older version used these.
-KEY_DEFAULTS = {"executor": "threads", "calls_per_thread": 1, "switch_interval_ms": 5.0}
+KEY_DEFAULTS = dict(axes.DEFAULTS)
 
 
 def _cells(timings: pd.DataFrame, keys: list[str]):

@@ -24,16 +24,14 @@ import pandas as pd
 from scipy import stats as sps
 
 from rtg.analysis import hierarchy
+from rtg.core import axes
 from rtg.trial import race
 
 #: Columns that always identify a cell of the experiment grid.
 KEY_COLUMNS: tuple[str, ...] = ("backend", "scenario", "n")
-#: Categorical axes that may be added later; when present they join the key.
+#: The grid's axes (rtg/core/axes.py) and other splits; when present in a table they join the key.
 OPTIONAL_KEY_COLUMNS: tuple[str, ...] = (
-    "executor",
-    "interpreter",
-    "calls_per_thread",
-    "switch_interval_ms",
+    *axes.COLUMNS,
     "toolchain",
     # Only when the run's nodes measurably differ (rtg/analysis/nodes.py): never pool two kinds of node.
     "node_group",
@@ -64,6 +62,21 @@ def scenario_sort_key(scenario: str) -> tuple[int, int, str]:
 def cell_key_columns(df: pd.DataFrame) -> list[str]:
     """The key of one cell: the fixed axes plus optional axes present in ``df``."""
     return list(KEY_COLUMNS) + [c for c in OPTIONAL_KEY_COLUMNS if c in df.columns]
+
+
+def cell_label(row: pd.Series, keys: Sequence[str], table: pd.DataFrame) -> str:
+    """A cell's name for the reader: backend / scenario / n, then only the optional keys that vary in ``table``
+    (the run), each as the axis registry names its value ("unpinned", "k=100"), never a bare ``1 / 5.0``."""
+    fixed = [f"n={int(row[k]):,}" if k == "n" else str(row[k]) for k in keys if k in KEY_COLUMNS]
+    varying = [k for k in keys if k not in KEY_COLUMNS and k in table.columns and table[k].nunique(dropna=False) > 1]
+    named = axes.label(row, varying)
+    return " / ".join([*fixed, named] if named else fixed)
+
+
+def constant_axes(table: pd.DataFrame) -> str:
+    """The axes that take one value in the whole run, named once (the report's header says them)."""
+    columns = [c for c in axes.COLUMNS if c in table.columns and table[c].nunique(dropna=False) == 1]
+    return axes.label(table.iloc[0], columns) if len(table) else ""
 
 
 def group_key_columns(df: pd.DataFrame) -> list[str]:
@@ -441,12 +454,8 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
     return summary
 
 
-#: The blog's point of the optional axes: threads, one call per thread, CPython's 5 ms switch interval.
-BLOG_AXES: tuple[tuple[str, object], ...] = (
-    ("executor", "threads"),
-    ("calls_per_thread", 1),
-    ("switch_interval_ms", 5.0),
-)
+#: The blog's point of the optional axes: threads, one call per thread, CPython's 5 ms switch interval, pinned.
+BLOG_AXES: tuple[tuple[str, object], ...] = tuple(axes.DEFAULTS.items())
 
 
 def blog_setting(table: pd.DataFrame) -> pd.DataFrame:

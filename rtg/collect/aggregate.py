@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from rtg.core import axes
 from rtg.trial import race
 
 #: Columns of timings.csv, in order (the README documents them).
 TIMING_COLUMNS = [
-    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms",
+    "backend", *axes.LEADING_COLUMNS,
     "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
     "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention", "result", "correct",
@@ -27,29 +28,17 @@ TIMING_COLUMNS = [
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
 THREAD_COLUMNS = [
-    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "n", "rep",
+    "backend", *axes.COLUMNS, "scenario", "n", "rep",
     "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu", "calls", "max_gap_s", "max_wait_s",
 ]  # fmt: skip
 #: Columns of runs.csv before the per-thread ones (thread<i>_start_ns, thread<i>_end_ns).
 RUN_COLUMNS = [
-    "backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "threads", "n", "rep",
+    "backend", *axes.LEADING_COLUMNS, "scenario", "threads", "n", "rep",
     "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct", "max_gap_s",
     "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
 ]  # fmt: skip
-#: Sort order of both tables: one block per backend, executor and interpreter.
-SORT_KEYS = ["backend", "executor", "interpreter", "calls_per_thread", "switch_interval_ms", "scenario", "n", "rep"]
-
-
-def axes(trial: dict) -> dict[str, str | int | float]:
-    """Executor, interpreter and call pattern of a trial; records from before these axes ran the defaults."""
-    meta = trial["metadata"]
-    fallback = f"{meta.get('python_implementation', 'cpython').lower()}-{meta['python_version']}"
-    return {
-        "executor": trial.get("executor", "threads"),
-        "interpreter": trial.get("interpreter", fallback),
-        "calls_per_thread": int(trial.get("calls_per_thread", 1)),
-        "switch_interval_ms": float(trial.get("switch_interval_ms", 5.0)),
-    }
+#: Sort order of the tables: one block per backend and point of the axes.
+SORT_KEYS = ["backend", *axes.COLUMNS, "scenario", "n", "rep"]
 
 
 def read_trials(paths: Iterable[str | Path]) -> list[dict]:
@@ -102,7 +91,7 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
         rows.append(
             {
                 **{k: t[k] for k in TIMING_COLUMNS if k in t},
-                **axes(t),
+                **axes.table_values(t),
                 "runs": len(runs_of(t)),
                 "serialized_runs": sum(bool(r["serialized"]) for r in runs_of(t)),
                 "result": str(t["result"]),
@@ -134,7 +123,7 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
     rows = [
         {
             "backend": t["backend"],
-            **axes(t),
+            **axes.table_values(t),
             "scenario": t["scenario"],
             "n": t["n"],
             "rep": t["rep"],
@@ -169,7 +158,7 @@ def runs_table(trials: list[dict]) -> pd.DataFrame:
         for run in runs_of(t):
             row = {
                 "backend": t["backend"],
-                **axes(t),
+                **axes.table_values(t),
                 "scenario": t["scenario"],
                 "threads": t["threads"],
                 "n": t["n"],

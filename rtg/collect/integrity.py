@@ -19,14 +19,13 @@ from pathlib import Path
 
 import yaml
 
+from rtg.core import axes
 from rtg.core.records import MEASUREMENT_KEYS, SEAL_KEY, record_digest
 from rtg.core.reference import fib_mod64
 from rtg.core.scenarios import parse as parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIAL_SCHEMA = ROOT / "workflow" / "schemas" / "trial.schema.yaml"
-#: The trailing part of every trial path: <backend>/<scenario>/n<n>/rep<rep>.json
-_TRIAL_PATH = re.compile(r"(?P<backend>[^/]+)/(?P<scenario>[^/]+)/n(?P<n>\d+)/rep(?P<rep>\d+)\.json$")
 MISSING_COLUMNS = ["backend", "scenario", "n", "rep", "trial_file", "log_file", "reason"]
 
 
@@ -80,14 +79,7 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
     found = []
     if record[SEAL_KEY] != record_digest(record):
         found.append(f"{SEAL_KEY} does not match the content: the file was edited after the trial wrote it")
-    match = _TRIAL_PATH.search(Path(path).as_posix())
-    if match is None:
-        found.append("the path is not <backend>/<scenario>/n<n>/rep<rep>.json")
-    else:
-        in_path = (match["backend"], match["scenario"], int(match["n"]), int(match["rep"]))
-        in_file = (record["backend"], record["scenario"], record["n"], record["rep"])
-        if in_path != in_file:
-            found.append(f"the file holds backend/scenario/n/rep {in_file} but its path says {in_path}")
+    found.extend(path_problems(record, path))
     try:
         scenario = parse_scenario(record["scenario"])
     except ValueError as exc:
@@ -106,7 +98,6 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
         found.append(f"expected is {record['expected']} but {named} = {reference}")
     if record["result"] != reference:
         found.append(f"result is {record['result']} but {named} = {reference}")
-    found.extend(mode_problems(record, path))
     threads = record["thread_records"]
     if [t["index"] for t in threads] != list(range(scenario.threads)):
         found.append(f"thread_records must be threads 0..{scenario.threads - 1} in order")
@@ -134,27 +125,32 @@ def content_problems(record: dict, path: str | Path, manifest_digests: Mapping[s
     return found
 
 
-_AXIS_PATH = re.compile(r"trials/(?P<mode>[^/]+)/(?P<interp>[^/]+)/[^/]+/[^/]+/n\d+/rep\d+\.json$")
+def path_problems(record: Mapping, path: str | Path) -> list[str]:
+    """A record must lie at the path its own values give (rtg/core/axes.py), every axis included.
 
-
-def mode_problems(record: dict, path: str | Path) -> list[str]:
-    """An axis path's executor and call pattern (rtg/plan/grid.py) must be the record's."""
-    from rtg.plan import grid as axes
-
-    match = _AXIS_PATH.search(Path(path).as_posix())
-    if match is None:
-        return []
+    Below ``trials/`` that is ``<backend>/<scenario>/n<n>/rep<rep>.json``, at the
+    blog's point of every mode axis, or ``<mode>/<interpreter>/`` above it.
+    """
+    parts = Path(path).as_posix().split("/")
+    in_file = (record["backend"], record["scenario"], record["n"], record["rep"])
+    tail = parts[-4:]
+    if len(tail) < 4 or not (tail[2].startswith("n") and tail[3].startswith("rep") and tail[3].endswith(".json")):
+        return ["the path is not <backend>/<scenario>/n<n>/rep<rep>.json"]
     try:
-        in_path = axes.parse_mode(match["mode"])
+        in_path = (tail[0], tail[1], int(tail[2][1:]), int(tail[3][3:-5]))
     except ValueError:
-        return []
-    in_file = (
-        record.get("executor", axes.DEFAULT_EXECUTOR),
-        int(record.get("calls_per_thread", axes.DEFAULT_CALLS)),
-        float(record.get("switch_interval_ms", axes.DEFAULT_SWITCH_MS)),
-    )
+        return ["the path is not <backend>/<scenario>/n<n>/rep<rep>.json"]
     if in_path != in_file:
-        return [f"the file holds executor/calls/switch interval {in_file} but its path says {in_path}"]
+        return [f"the file holds backend/scenario/n/rep {in_file} but its path says {in_path}"]
+    above = parts[:-4]
+    point = axes.point_of(record)
+    if above and above[-1] == "trials":
+        if not axes.at_default_mode(point):
+            return [f"the file holds the axis point {axes.mode_segment(point)!r}, but its path is the blog's point's"]
+    elif len(above) >= 3 and above[-3] == "trials":
+        wanted = (axes.mode_segment(point), point[axes.INTERPRETER.field])
+        if (above[-2], above[-1]) != wanted:
+            return [f"the file holds axes {'/'.join(wanted)} but its path says {above[-2]}/{above[-1]}"]
     return []
 
 
@@ -259,22 +255,24 @@ def trial_log(trial_file: str | Path) -> Path:
     return Path(text).with_suffix(".log")
 
 
-def missing_cells(expected: Iterable[str | Path], present: Iterable[str | Path]) -> list[dict]:
-    """One row per grid cell without a trial file (``MISSING_COLUMNS``), with the reason from its log."""
+def missing_cells(expected: Mapping[str, Mapping], present: Iterable[str | Path]) -> list[dict]:
+    """One row per grid cell without a trial file (``MISSING_COLUMNS``), with the reason from its log.
+
+    ``expected``: trial path -> its grid point (rtg/plan/grid.py ``trial_points``).
+    """
     have = {Path(p).as_posix() for p in present}
     rows = []
-    for path in expected:
-        path = Path(path)
+    for name, point in expected.items():
+        path = Path(name)
         if path.as_posix() in have:
             continue
-        match = _TRIAL_PATH.search(path.as_posix())
         log_file = trial_log(path)
         rows.append(
             {
-                "backend": match["backend"] if match else None,
-                "scenario": match["scenario"] if match else None,
-                "n": int(match["n"]) if match else None,
-                "rep": int(match["rep"]) if match else None,
+                "backend": point["backend"],
+                "scenario": point["scenario"],
+                "n": int(point["n"]),
+                "rep": int(point["rep"]),
                 "trial_file": path.as_posix(),
                 "log_file": log_file.as_posix(),
                 "reason": missing_reason(log_file),

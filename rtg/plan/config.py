@@ -68,8 +68,9 @@ def _as_number(value: Any) -> Any:
 
 
 def _as_list(value: Any) -> Any:
-    """``--config backends=cython`` gives a plain string: accept it as a one-item list."""
-    return [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
+    """``--config backends=cython`` gives a plain string, and ``pin_threads: true`` was a scalar before it
+    became an axis: accept either as a one-item list."""
+    return [value] if isinstance(value, (str, int, float, bool)) else value
 
 
 def _types(spec: dict) -> set[str]:

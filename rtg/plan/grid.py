@@ -1,60 +1,23 @@
-"""The executor, interpreter and call-pattern axes as Snakemake targets.
+"""The grid as Snakemake targets: every trial path with the point it measures, every build.
 
-The default point of every axis (threads, the Python running snakemake, one
-call per thread, CPython's 5 ms switch interval) keeps the documented paths
-``results/build/<backend>/manifest.json`` and
-``results/trials/<backend>/<scenario>/n<n>/rep<rep>.json``. Any other point
-lives one level down, named by its axes, so existing results and readers stay
-valid:
-
-``results/build/<interpreter>/<backend>/manifest.json``
-``results/trials/<mode>/<interpreter>/<backend>/<scenario>/n<n>/rep<rep>.json``
-
-where ``<mode>`` is the executor, followed by ``-k<calls per thread>`` and
-``-si<switch interval in ms>`` when they are not the defaults (``threads``,
-``threads-k100``, ``processes-k10-si0.5``; see :func:`mode` and :func:`parse_mode`).
+Paths come from the axis registry (rtg/core/axes.py): the blog's point keeps
+the documented ``results/trials/<backend>/<scenario>/n<n>/rep<rep>.json``, any
+other point lives one level down, named by its axes. Each trial's values reach
+its job through :func:`trial_points` (path -> point), never parsed back out of
+its path.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 
 from rtg.build import interpreters
+from rtg.core import axes as axes_registry
 from rtg.plan.nscale import backend_n_values
-
-DEFAULT_EXECUTOR = "threads"
-DEFAULT_CALLS = 1
-#: CPython's own default switch interval (``sys.getswitchinterval()`` = 0.005 s).
-DEFAULT_SWITCH_MS = 5.0
-#: Wildcard constraints of the axes (labels come from ``interpreters.label``).
-EXECUTOR_PATTERN = r"(?:threads|processes)(?:-k[1-9]\d*)?(?:-si\d+(?:\.\d+)?)?"
-_MODE = re.compile(r"^(?P<executor>threads|processes)(?:-k(?P<k>[1-9]\d*))?(?:-si(?P<si>\d+(?:\.\d+)?))?$")
-
-
-def mode(executor: str, calls: int = DEFAULT_CALLS, switch_ms: float = DEFAULT_SWITCH_MS) -> str:
-    """The path segment of an executor and call pattern: ``threads``, ``threads-k100-si0.5``."""
-    text = executor
-    if int(calls) != DEFAULT_CALLS:
-        text += f"-k{int(calls)}"
-    if float(switch_ms) != DEFAULT_SWITCH_MS:
-        text += f"-si{float(switch_ms):g}"
-    return text
-
-
-def parse_mode(segment: str) -> tuple[str, int, float]:
-    """(executor, calls per thread, switch interval in ms) of a path segment made by :func:`mode`."""
-    match = _MODE.match(segment)
-    if match is None:
-        raise ValueError(f"not an executor/call-pattern segment: {segment!r}")
-    k = int(match["k"]) if match["k"] else DEFAULT_CALLS
-    si = float(match["si"]) if match["si"] else DEFAULT_SWITCH_MS
-    return match["executor"], k, si
-
-
-INTERPRETER_PATTERN = r"[a-z]+-\d+(?:\.\d+)*[a-z0-9]*t?"
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -135,39 +98,48 @@ def build_path(backend: str, interpreter: str, interps: Mapping[str, dict]) -> s
     return f"results/build/{interpreter}/{backend}/manifest.json"
 
 
-def trial_path(
-    backend: str,
-    scenario: str,
-    n: int,
-    rep: int,
-    executor: str,
-    interpreter: str,
-    interps: Mapping[str, dict],
-    calls: int = DEFAULT_CALLS,
-    switch_ms: float = DEFAULT_SWITCH_MS,
-) -> str:
-    """Trial path for one grid point on the given axes."""
-    tail = f"{backend}/{scenario}/n{n}/rep{rep}.json"
-    segment = mode(executor, calls, switch_ms)
-    if segment == DEFAULT_EXECUTOR and interps[interpreter]["default"]:
-        return f"results/trials/{tail}"
-    return f"results/trials/{segment}/{interpreter}/{tail}"
+def axis_values(config: Mapping, axis: axes_registry.Axis) -> list:
+    """The values of one mode axis in this grid (its default when the config does not name it)."""
+    value = config.get(axis.config_key, [axis.default])
+    return [axis.parse(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def trial_points(config: Mapping, interps: Mapping[str, dict]) -> dict[str, dict]:
+    """trial path -> its point (backend, scenario, n, rep and every axis, by record field), in the grid's order:
+    interpreter x executor x calls x switch interval x pinning x backend x scenario x n x rep."""
+    points: dict[str, dict] = {}
+    modes = list(itertools.product(*(axis_values(config, axis) for axis in axes_registry.MODE_AXES)))
+    for interpreter, info in interps.items():
+        for mode in modes:
+            for backend in config["backends"]:
+                if not available(backend, interpreter, interps):
+                    continue
+                for scenario in config["scenarios"]:
+                    for n in backend_n_values(backend, config["n_values"], config.get("n_scale")):
+                        for rep in range(1, config["repetitions"] + 1):
+                            point = {
+                                "backend": backend,
+                                "scenario": scenario,
+                                "n": n,
+                                "rep": rep,
+                                axes_registry.INTERPRETER.field: interpreter,
+                                **{
+                                    axis.field: value for axis, value in zip(axes_registry.MODE_AXES, mode, strict=True)
+                                },
+                            }
+                            path = axes_registry.trial_path(point, backend, scenario, n, rep, info["default"])
+                            points[path] = point
+    return points
 
 
 def trial_paths(config: Mapping, interps: Mapping[str, dict]) -> list[str]:
-    """Every trial of the grid: interpreter x executor x calls x switch interval x backend x scenario x n x rep."""
-    return [
-        trial_path(backend, scenario, n, rep, executor, interpreter, interps, calls, switch_ms)
-        for interpreter in interps
-        for executor in config["executors"]
-        for calls in config.get("calls_per_thread", [DEFAULT_CALLS])
-        for switch_ms in config.get("switch_interval_ms", [DEFAULT_SWITCH_MS])
-        for backend in config["backends"]
-        if available(backend, interpreter, interps)
-        for scenario in config["scenarios"]
-        for n in backend_n_values(backend, config["n_values"], config.get("n_scale"))
-        for rep in range(1, config["repetitions"] + 1)
-    ]
+    """Every trial file of the grid, in the grid's order (see :func:`trial_points`)."""
+    return list(trial_points(config, interps))
+
+
+def points_per_interpreter(config: Mapping) -> int:
+    """Mode points of the grid (executor x calls x switch interval x pinning), counted without listing them."""
+    return math.prod(len(axis_values(config, axis)) for axis in axes_registry.MODE_AXES)
 
 
 def build_paths(config: Mapping, interps: Mapping[str, dict]) -> list[str]:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from rtg.build.interpreters import InterpreterError
 from rtg.collect import integrity
+from rtg.core import axes
 from rtg.plan import config as rtg_config
-from rtg.plan import grid as axes
+from rtg.plan import grid
 from rtg.plan.nscale import backend_n_values
 from rtg.trial import watchdog
 
@@ -93,11 +94,9 @@ def _check_numbers(config: Mapping) -> None:
 def trial_count(config: Mapping, interpreters: int) -> int:
     """Trials in the grid, counted without listing them."""
     per_backend = sum(len(backend_n_values(b, config["n_values"], config.get("n_scale"))) for b in config["backends"])
-    patterns = len(config.get("calls_per_thread", [1])) * len(config.get("switch_interval_ms", [5]))
     return (
         interpreters
-        * len(config["executors"])
-        * patterns
+        * grid.points_per_interpreter(config)
         * per_backend
         * len(config["scenarios"])
         * config["repetitions"]
@@ -106,7 +105,7 @@ def trial_count(config: Mapping, interpreters: int) -> int:
 
 def _check_calls(config: Mapping) -> None:
     """Every k of calls_per_thread divides every (scaled) n: each call runs n/k iterations."""
-    for k in config.get("calls_per_thread", [1]):
+    for k in grid.axis_values(config, axes.CALLS):
         for backend in config["backends"]:
             for n in backend_n_values(backend, config["n_values"], config.get("n_scale")):
                 if n % k:
@@ -122,9 +121,9 @@ def _check_grid_size(config: Mapping) -> None:
     count = trial_count(config, interpreters)
     if count > MAX_TRIALS:
         raise rtg_config.ConfigError(
-            f"The grid has {count:,} trials (interpreters {interpreters} x executors {len(config['executors'])} "
-            f"x calls_per_thread {len(config.get('calls_per_thread', [1]))} x switch_interval_ms "
-            f"{len(config.get('switch_interval_ms', [5]))} x backends {len(config['backends'])} "
+            f"The grid has {count:,} trials (interpreters {interpreters} x "
+            + "".join(f"{axis.config_key} {len(grid.axis_values(config, axis))} x " for axis in axes.MODE_AXES)
+            + f"backends {len(config['backends'])} "
             f"x scenarios {len(config['scenarios'])} x n_values "
             f"{len(config['n_values'])} x repetitions {config['repetitions']}); one run takes at most "
             f"{MAX_TRIALS:,}: lower 'repetitions' or 'n_values', or split the sweep into several runs."
@@ -164,7 +163,7 @@ def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys
     _check_earlier_runs(config, basedir)
     try:
         extra = ["gilknocker"] if config.get("heartbeat") else []
-        return axes.resolve(config["interpreters"], config["backends"], running, extra)
+        return grid.resolve(config["interpreters"], config["backends"], running, extra)
     except InterpreterError as error:
         where = "Invalid config value 'interpreters'" if config["interpreters"] else "Config 'backends' cannot run"
         raise rtg_config.ConfigError(f"{where}: {error}.") from None

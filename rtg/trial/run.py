@@ -386,6 +386,8 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "calls_per_thread": calls,
         "switch_interval_ms": plan.switch_interval_ms,
         "switch_interval_s": sys.getswitchinterval(),
+        # Asked for; metadata "pinned" says whether it could be done (not with more threads than CPUs).
+        "pin_threads": plan.pin_threads,
         "heartbeat": beat,
         # Medians over the runs of each run's reading; None without the heartbeat (rtg/trial/heartbeat.py).
         **{key: median_of(key) for key in OBSERVED},

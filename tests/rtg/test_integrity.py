@@ -139,12 +139,15 @@ def test_the_config_hash_ignores_grid_and_report_keys():
 
 def test_missing_cells_are_listed_with_the_reason_from_their_logs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    grid = [f"results/trials/cython/gil/n10/rep{rep}.json" for rep in (1, 2, 3, 4)]
+    grid = {
+        f"results/trials/cython/gil/n10/rep{rep}.json": {"backend": "cython", "scenario": "gil", "n": 10, "rep": rep}
+        for rep in (1, 2, 3, 4)
+    }
     logs = tmp_path / "results" / "logs" / "trials" / "cython" / "gil" / "n10"
     logs.mkdir(parents=True)
     (logs / "rep2.log").write_text("watchdog: ...\nTIME LIMIT EXCEEDED: trial x ran longer\n")
     (logs / "rep3.log").write_text("start\nFatal Python error: Aborted\n\nstack\n")
-    rows = integrity.missing_cells(grid, present=[grid[0]])
+    rows = integrity.missing_cells(grid, present=[next(iter(grid))])
     assert [row["rep"] for row in rows] == [2, 3, 4]
     assert rows[0]["reason"].startswith("TIME LIMIT EXCEEDED")
     assert rows[1]["reason"] == "Fatal Python error: Aborted"

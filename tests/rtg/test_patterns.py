@@ -5,7 +5,8 @@ import math
 import pandas as pd
 
 from rtg.analysis import patterns
-from rtg.plan import grid as axes
+from rtg.core import axes as registry
+from rtg.plan import grid
 
 
 def _summary(ratios: dict[int, tuple[float, float, float]], one_call_s: float = 0.025, si: float = 5.0):
@@ -53,16 +54,18 @@ def test_the_section_appears_only_with_several_patterns():
     assert patterns.varies(pd.concat([_summary({1: (1, 1, 1)}), _summary({1: (1, 1, 1)}, si=0.5)]))
 
 
-def test_mode_segments_round_trip_and_keep_default_paths():
-    assert axes.mode("threads") == "threads"
-    assert axes.mode("threads", 100, 0.5) == "threads-k100-si0.5"
-    assert axes.mode("processes", 1, 10) == "processes-si10"
-    for segment in ("threads", "threads-k100", "threads-si0.25", "processes-k10-si0.5"):
-        assert axes.mode(*axes.parse_mode(segment)) == segment
+def test_mode_segments_name_only_the_axes_off_their_default_and_keep_default_paths():
+    assert registry.mode_segment({"executor": "threads"}) == "threads"
+    assert registry.mode_segment({"executor": "threads", "calls_per_thread": 100, "switch_interval_ms": 0.5}) == (
+        "threads-k100-si0.5"
+    )
+    assert registry.mode_segment({"executor": "processes", "calls_per_thread": 1, "switch_interval_ms": 10}) == (
+        "processes-si10"
+    )
     interps = {"cpython-3.11.7": {"default": True}}
     config = {"executors": ["threads"], "backends": ["cython"], "scenarios": ["gil"], "n_values": [100],
               "repetitions": 1, "calls_per_thread": [1, 10], "switch_interval_ms": [5]}  # fmt: skip
-    assert axes.trial_paths(config, interps) == [
+    assert grid.trial_paths(config, interps) == [
         "results/trials/cython/gil/n100/rep1.json",
         "results/trials/threads-k10/cpython-3.11.7/cython/gil/n100/rep1.json",
     ]

@@ -258,7 +258,7 @@ def test_numbers_given_as_text_on_the_command_line_are_numbers():
     assert config["n_scale"] == {"python": 0.5, "python_private": 0.01}  # Snakemake merges mappings
     assert config["trial_time_limit_s"] == 100
     assert config["repetitions"] == 10
-    assert config["pin_threads"] is False
+    assert config["pin_threads"] == [False]  # an axis: a plain value reads as a one-item list
     assert not math.isnan(config["n_scale"]["python"])
 
 

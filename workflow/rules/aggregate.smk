@@ -16,8 +16,8 @@ rule aggregate:
         "../../envs/pipeline.yaml"
     params:
         config=config,
-        grid=trial_files,
-        not_available=axes.not_available(config, INTERPRETERS),
+        grid=TRIAL_POINTS,
+        not_available=grid.not_available(config, INTERPRETERS),
         kernels=KERNEL_FACTS,
     script:
         "../scripts/aggregate.py"

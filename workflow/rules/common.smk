@@ -2,12 +2,14 @@ import os
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)
 
 import kernels
-from rtg.plan import grid as axes
+from rtg.core import axes
+from rtg.plan import grid
 from rtg.plan import config as rtg_config
 from rtg.machine import calibration
 from rtg.plan import cluster
@@ -25,7 +27,7 @@ try:
 except rtg_config.ConfigError as error:
     sys.exit(f"Config error: {error}")
 validate(config, CONFIG_SCHEMA)
-for _gap in axes.not_available(config, INTERPRETERS):
+for _gap in grid.not_available(config, INTERPRETERS):
     print(
         f"Note: backend {_gap['backend']} is not available on {_gap['interpreter']} ({_gap['reason']}); "
         f"its cells are left out and the report marks them 'not available'.",
@@ -39,14 +41,29 @@ wildcard_constraints:
     scenario=SCENARIO_PATTERN,
     n=r"[1-9]\d*",
     rep=r"[1-9]\d*",
-    executor=axes.EXECUTOR_PATTERN,
+    mode=axes.MODE_PATTERN,
     interp=axes.INTERPRETER_PATTERN,
     group=r"trials\d+",
 
 
+#: trial path -> the grid point it measures (rtg/plan/grid.py): each trial job's values come from here.
+TRIAL_POINTS = grid.trial_points(config, INTERPRETERS)
+
+
 def trial_files(wildcards=None):
-    """Every trial of the configured grid: interpreter x executor x backend x scenario x n x repetition."""
-    return axes.trial_paths(config, INTERPRETERS)
+    """Every trial of the configured grid: interpreter x mode axes x backend x scenario x n x repetition."""
+    return list(TRIAL_POINTS)
+
+
+def trial_point(wildcards, output):
+    """The grid point of one trial job, by its output path (no value is parsed back out of the path)."""
+    try:
+        return TRIAL_POINTS[output.trial]
+    except KeyError:
+        raise WorkflowError(
+            f"{output.trial} is not a trial of this grid (config.yaml and --config): "
+            "add its values to the grid, or ask for the whole grid"
+        ) from None
 
 
 def aggregated_trials(wildcards=None):
@@ -69,12 +86,12 @@ def kernel_sources(backend):
 
 def build_manifests(wildcards=None):
     """The build manifest of every configured backend, for every interpreter."""
-    return axes.build_paths(config, INTERPRETERS)
+    return grid.build_paths(config, INTERPRETERS)
 
 
 def variant_manifest(wildcards):
     """The build a trial on non-default axes uses: its interpreter's."""
-    return axes.build_path(wildcards.backend, wildcards.interp, INTERPRETERS)
+    return grid.build_path(wildcards.backend, wildcards.interp, INTERPRETERS)
 
 
 def interpreter_executable(wildcards):
@@ -132,9 +149,9 @@ for _path, _group in TRIAL_GROUPS.items():
 def trial_path_of(wildcards):
     """The trial file of a trial job, default or axis path (rtg/plan/grid.py)."""
     tail = f"{wildcards.backend}/{wildcards.scenario}/n{wildcards.n}/rep{wildcards.rep}.json"
-    executor = getattr(wildcards, "executor", None)
-    if executor:
-        return f"results/trials/{executor}/{wildcards.interp}/{tail}"
+    mode = getattr(wildcards, "mode", None)
+    if mode:
+        return f"results/trials/{mode}/{wildcards.interp}/{tail}"
     return f"results/trials/{tail}"
 
 

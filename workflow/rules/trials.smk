@@ -16,7 +16,7 @@ rule trial:
         timing_slot=timing_slot,
         runtime=trial_runtime,
     params:
-        pin_threads=config["pin_threads"],
+        point=trial_point,
         inner_repetitions=config["inner_repetitions"],
         heartbeat=config["heartbeat"],
     script:
@@ -24,15 +24,15 @@ rule trial:
 
 
 use rule trial as trial_variant with:
-    # The same trial on a non-default executor, interpreter or call pattern (paths: rtg/plan/grid.py).
+    # The same trial off the blog's point of an axis, or on another interpreter (paths: rtg/core/axes.py).
     input:
         manifest=variant_manifest,
     output:
-        trial="results/trials/{executor}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.json",
+        trial="results/trials/{mode}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.json",
     log:
-        "results/logs/trials/{executor}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.log",
+        "results/logs/trials/{mode}/{interp}/{backend}/{scenario}/n{n}/rep{rep}.log",
     params:
-        pin_threads=config["pin_threads"],
+        point=trial_point,
         inner_repetitions=config["inner_repetitions"],
         heartbeat=config["heartbeat"],
         python=interpreter_executable,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
+from rtg.core import axes  # noqa: E402
 from rtg.core.joblog import logged  # noqa: E402
 from rtg.core.records import config_digest, seal, write_atomically  # noqa: E402
 from rtg.core.scenarios import parse  # noqa: E402
-from rtg.plan import grid as axes  # noqa: E402
 from rtg.trial import faults, lean, watchdog  # noqa: E402
 from rtg.trial.run import TrialPlan, check, run_trial, run_trial_under  # noqa: E402
 
@@ -17,25 +17,25 @@ from rtg.trial.run import TrialPlan, check, run_trial, run_trial_under  # noqa: 
 def main(sm) -> None:
     lean.block_imports()  # before any backend is imported (see rtg/trial/lean.py)
     with logged(sm.log[0]) as log:
-        # The executor segment of an axis path also names the call pattern (rtg/plan/grid.py).
-        executor, calls, switch_ms = axes.parse_mode(sm.wildcards.get("executor", axes.DEFAULT_EXECUTOR))
+        # The trial's grid point, by its output path (rtg/plan/grid.py): no value is parsed out of the path.
+        point = dict(sm.params.point)
         plan = TrialPlan(
-            backend=sm.wildcards.backend,
-            scenario=parse(sm.wildcards.scenario),
-            n=int(sm.wildcards.n),
-            rep=int(sm.wildcards.rep),
-            pin_threads=bool(sm.params.pin_threads),
-            executor=executor,
+            backend=point["backend"],
+            scenario=parse(point["scenario"]),
+            n=int(point["n"]),
+            rep=int(point["rep"]),
+            pin_threads=axes.PIN.value(point),
+            executor=axes.EXECUTOR.value(point),
             inner_repetitions=sm.params.inner_repetitions,
-            calls_per_thread=calls,
-            switch_interval_ms=switch_ms,
+            calls_per_thread=axes.CALLS.value(point),
+            switch_interval_ms=axes.SWITCH.value(point),
             heartbeat=bool(sm.params.heartbeat),
         )
         python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
         elsewhere = bool(python) and Path(python).resolve() != Path(sys.executable).resolve()
-        key = f"{plan.backend}/{plan.scenario.name}/n{plan.n}/rep{plan.rep}"
-        if (calls, switch_ms) != (axes.DEFAULT_CALLS, axes.DEFAULT_SWITCH_MS):
-            key = f"{axes.mode(executor, calls, switch_ms)}/{key}"
+        key = axes.tail(plan.backend, plan.scenario.name, plan.n, plan.rep).removesuffix(".json")
+        if not axes.at_default_mode({**point, axes.EXECUTOR.field: axes.EXECUTOR.default}):
+            key = f"{axes.mode_segment(point)}/{key}"
         # Read from the config, not params: changing the limit must not rerun finished trials.
         limit = watchdog.limit_seconds(
             sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads, plan.inner_repetitions
