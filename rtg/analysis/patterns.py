@@ -18,7 +18,7 @@ import math
 
 import pandas as pd
 
-from rtg.analysis import claims
+from rtg.analysis import claims, stats
 
 #: The speed-up that makes releasing the GIL in one thread worth it, in the break-even.
 SPEEDUP = 1.5
@@ -31,8 +31,8 @@ def varies(summary: pd.DataFrame) -> bool:
 
 
 def _group_keys(summary: pd.DataFrame) -> list[str]:
-    keys = ["backend", "n", "calls_per_thread", "switch_interval_ms"]
-    return keys + [c for c in ("executor", "interpreter") if c in summary.columns]
+    """One group per cell but for its scenario: every axis the table has (rtg/core/axes.py) keeps cells apart."""
+    return stats.group_key_columns(summary)
 
 
 def points(summary: pd.DataFrame) -> pd.DataFrame:

@@ -24,11 +24,9 @@ def main(sm) -> None:
             scenario=parse(point["scenario"]),
             n=int(point["n"]),
             rep=int(point["rep"]),
-            pin_threads=axes.PIN.value(point),
-            executor=axes.EXECUTOR.value(point),
+            # Every mode axis by its record field, which TrialPlan names alike (rtg/core/axes.py).
+            **{axis.field: axis.value(point) for axis in axes.MODE_AXES},
             inner_repetitions=sm.params.inner_repetitions,
-            calls_per_thread=axes.CALLS.value(point),
-            switch_interval_ms=axes.SWITCH.value(point),
             heartbeat=bool(sm.params.heartbeat),
         )
         python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
