@@ -15,7 +15,7 @@ import pandas as pd
 from rtg.core import axes
 from rtg.trial import race
 
-#: Columns of timings.csv, in order (the README documents them).
+#: Columns of timings.csv, in order (docs/outputs.md documents them).
 TIMING_COLUMNS = [
     "backend", *axes.LEADING_COLUMNS,
     "scenario", "threads", "gil_mode", "start_order", "n", "rep",

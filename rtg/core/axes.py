@@ -224,6 +224,5 @@ def label(row: Mapping[str, Any], columns: Iterable[str]) -> str:
     """How a cell names its values of the given columns: ``executor=processes, calls_per_thread=100``."""
     by_column = {axis.column: axis for axis in AXES}
     return ", ".join(
-        by_column[column].label(row[column]) if column in by_column else f"{column}={row[column]}"
-        for column in columns
+        by_column[column].label(row[column]) if column in by_column else f"{column}={row[column]}" for column in columns
     )

@@ -26,7 +26,7 @@ def make_all(timings: pd.DataFrame, threads: pd.DataFrame, summary: pd.DataFrame
         "calls": (
             call_figures.fig_calls(patterns.points(summary), patterns.headline(summary))
             if patterns.varies(summary)
-            else style.placeholder("One call pattern in this grid: see 'Call patterns' in the README to add more.")
+            else style.placeholder("One call pattern in this grid: see docs/calls.md, 'Call patterns', to add more.")
         ),
     }
     metrics = stats.valid_trials(stats.trial_metrics(timings, threads))

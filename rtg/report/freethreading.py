@@ -23,7 +23,7 @@ from rtg.report.fmt import _nan, fmt_ratio_short, markdown_table
 ID = "freethreading"
 TITLE = "With and without the GIL"
 
-#: The explanation of the pure-Python result (tested by the python_private backend: see README).
+#: The explanation of the pure-Python result (tested by the python_private backend: see docs/free-threading.md).
 CONTENTION_WHY = (
     "In a free-threaded build every object carries two reference counts: the thread that created it updates its "
     "own cheaply, every other thread updates a shared one with atomic instructions (biased reference counting, "

@@ -7,7 +7,7 @@ keeps the second thread from even starting until it returns, so the run is
 runs, unless starting a thread takes longer than the call. With calls of a few
 milliseconds or less, the same cell can go either way from run to run, and a
 median of its wall times then describes neither outcome. This module defines
-the outcome once (README, "Serialized runs") and gives the fraction of
+the outcome once (docs/calls.md, "Serialized runs") and gives the fraction of
 serialized runs per cell with a confidence interval that treats the process,
 not the run, as the independent unit.
 """

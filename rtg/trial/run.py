@@ -151,7 +151,7 @@ def main_cpu(cpus: list[int | None]) -> int | None:
     free, Linux often keeps it on the first worker's CPU, and once that worker
     computes, starting the next thread waits for the scheduler to preempt one
     of them: about 0.3 ms on this project's 2-CPU machine, in some processes
-    and not others (README, "Serialized runs"). On the last worker's CPU it
+    and not others (docs/calls.md, "Serialized runs"). On the last worker's CPU it
     competes with nobody until that worker exists.
     """
     pinned = [cpu for cpu in cpus if cpu is not None]
@@ -328,7 +328,7 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         return run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens, calls, expected, beat)
 
     if plan.executor == "threads":
-        # The first threads a process creates start 2-3x slower (measured: README, "Serialized
+        # The first threads a process creates start 2-3x slower (measured: docs/calls.md, "Serialized
         # runs"); one untimed run of the whole scenario keeps that out of every timed run.
         run_threads(functions, WARMUP_N * calls, plan.thread_cpus(), plan.scenario.tokens, calls, warm_expected, beat)
     timings = [timed_run()]
