@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rtg.analysis import stats
-from rtg.core import axes
+from rtg.core import axes, scenarios
 
 #: The rule as the report states it.
 VERDICT_RULE = (
@@ -373,7 +373,7 @@ def _judge_timings(valid: pd.DataFrame, seed: int) -> list[dict]:
                     f"baseline {r['baseline']}",
                 )
             )
-            base = stats.baseline_scenarios(scenario)
+            base = scenarios.baseline_scenarios(scenario)
             rows[-1]["_cells"] = [(backend, s, n) for s in (scenario, *base)]
 
     claim = CLAIMS[5]

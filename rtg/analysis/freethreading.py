@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rtg.analysis import stats
+from rtg.core import scenarios
 
 #: Above this gil+gil ratio a free-threaded pair did not run in parallel (1× parallel, 2× serialized).
 PARALLEL_BELOW = 1.3
@@ -97,7 +98,7 @@ def side_by_side(summary: pd.DataFrame, free: str, gil: str) -> pd.DataFrame:
             continue
         n = max(common)
         at = mine[mine["n"] == n]
-        for scenario in sorted(at["scenario"].unique(), key=stats.scenario_sort_key):
+        for scenario in sorted(at["scenario"].unique(), key=scenarios.scenario_sort_key):
             one = at[at["scenario"] == scenario].set_index("interpreter")
             if free not in one.index or gil not in one.index:
                 continue

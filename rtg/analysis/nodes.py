@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from rtg.analysis import stats
+from rtg.core import scenarios
 
 #: The cell-key column added when the nodes of a run fall into more than one group.
 GROUP_COLUMN = "node_group"
@@ -221,7 +222,7 @@ def cells(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     if len(out):
         out = out.sort_values(
-            keys, key=lambda col: col.map(stats.scenario_sort_key) if col.name == "scenario" else col, kind="stable"
+            keys, key=lambda col: col.map(scenarios.scenario_sort_key) if col.name == "scenario" else col, kind="stable"
         ).reset_index(drop=True)
     return out
 

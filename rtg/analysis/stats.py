@@ -16,7 +16,6 @@ averaged together.
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,6 +24,7 @@ from scipy import stats as sps
 
 from rtg.analysis import hierarchy
 from rtg.core import axes
+from rtg.core.scenarios import baseline_scenarios, scenario_sort_key, tokens
 from rtg.trial import race
 
 #: Columns that always identify a cell of the experiment grid.
@@ -36,8 +36,6 @@ OPTIONAL_KEY_COLUMNS: tuple[str, ...] = (
     # Only when the run's nodes measurably differ (rtg/analysis/nodes.py): never pool two kinds of node.
     "node_group",
 )
-#: Scenario separator, one token per thread in start order (see rtg.core.scenarios).
-SEPARATOR = "+"
 #: Modified z-score above which a trial is an outlier (Iglewicz and Hoaglin's
 #: 3.5; hyperfine uses the same score with 14 to warn only about gross ones).
 OUTLIER_Z = 3.5
@@ -49,14 +47,6 @@ N_RESAMPLES = 4000
 MODE_MISMATCH = 0.05
 #: In-memory column of a timings frame: the wall times of each process's runs (``attach_runs``).
 RUN_WALLS = "run_walls"
-
-
-def scenario_sort_key(scenario: str) -> tuple[int, int, str]:
-    """The blog's order (gil, nogil, gil+gil, nogil+gil, gil+nogil, nogil+nogil), then the rest."""
-    canonical = ("gil", "nogil", "gil+gil", "nogil+gil", "gil+nogil", "nogil+nogil")
-    if scenario in canonical:
-        return (0, canonical.index(scenario), "")
-    return (1, len(tokens(scenario)), scenario)
 
 
 def cell_key_columns(df: pd.DataFrame) -> list[str]:
@@ -82,11 +72,6 @@ def constant_axes(table: pd.DataFrame) -> str:
 def group_key_columns(df: pd.DataFrame) -> list[str]:
     """Cell key without the scenario: what a ratio's two cells must share."""
     return [c for c in cell_key_columns(df) if c != "scenario"]
-
-
-def tokens(scenario: str) -> tuple[str, ...]:
-    """Thread tokens of a scenario name, in start order."""
-    return tuple(scenario.split(SEPARATOR))
 
 
 # --------------------------------------------------------------------------
@@ -386,19 +371,6 @@ def describe(
         "cv": cv,
         "outliers": int(outlier_mask(x).sum()),
     }
-
-
-def baseline_scenarios(scenario: str) -> dict[str, float]:
-    """Single-thread scenarios and weights whose sum is ``scenario``'s baseline.
-
-    The baseline of k threads is the mean single-call time of its tokens
-    (gil+gil -> gil, nogil+nogil -> nogil, nogil+gil -> (gil + nogil) / 2).
-    So k calls run one after another give exactly k x, and perfect parallelism
-    of equal calls 1 x, even when the gil and nogil copies differ in speed.
-    """
-    toks = tokens(scenario)
-    counts = Counter(toks)
-    return {tok: count / len(toks) for tok, count in sorted(counts.items())}
 
 
 def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import kernels
@@ -41,24 +41,6 @@ def required_modules(backend: str, phase: str) -> list[str]:
     """The modules ``backend`` needs inside an interpreter to ``phase`` ("build" or "run"), as its kernel states."""
     return kernels.stated(backend).modules(phase)
 
-
-class _Requires(Mapping[str, dict[str, list[str]]]):
-    """backend -> phase -> modules, as the kernels state them (``required_modules``).
-
-    Compatibility only, for rtg/plan/grid.py until it calls ``required_modules``: then remove it.
-    """
-
-    def __getitem__(self, backend: str) -> dict[str, list[str]]:
-        return {phase: required_modules(backend, phase) for phase in kernels.PHASES}
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(kernels.names())
-
-    def __len__(self) -> int:
-        return len(kernels.names())
-
-
-REQUIRES: Mapping[str, dict[str, list[str]]] = _Requires()
 
 # Written for any Python, even 2.7, so that an old interpreter gets a clear answer, not a SyntaxError.
 _PROBE = """

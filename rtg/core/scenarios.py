@@ -8,6 +8,7 @@ and derived columns are computed here, once, for every output.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 TOKENS: tuple[str, ...] = ("gil", "nogil")
@@ -58,3 +59,29 @@ def parse(name: str) -> Scenario:
             f"'{SEPARATOR}', one per thread in start order (e.g. 'nogil+gil')"
         )
     return Scenario(name=name, tokens=tuple(name.split(SEPARATOR)))
+
+
+def tokens(scenario: str) -> tuple[str, ...]:
+    """Thread tokens of a scenario name, in start order."""
+    return tuple(scenario.split(SEPARATOR))
+
+
+def scenario_sort_key(scenario: str) -> tuple[int, int, str]:
+    """The blog's order (gil, nogil, gil+gil, nogil+gil, gil+nogil, nogil+nogil), then the rest."""
+    canonical = ("gil", "nogil", "gil+gil", "nogil+gil", "gil+nogil", "nogil+nogil")
+    if scenario in canonical:
+        return (0, canonical.index(scenario), "")
+    return (1, len(tokens(scenario)), scenario)
+
+
+def baseline_scenarios(scenario: str) -> dict[str, float]:
+    """Single-thread scenarios and weights whose sum is ``scenario``'s baseline.
+
+    The baseline of k threads is the mean single-call time of its tokens
+    (gil+gil -> gil, nogil+nogil -> nogil, nogil+gil -> (gil + nogil) / 2).
+    So k calls run one after another give exactly k x, and perfect parallelism
+    of equal calls 1 x, even when the gil and nogil copies differ in speed.
+    """
+    toks = tokens(scenario)
+    counts = Counter(toks)
+    return {tok: count / len(toks) for tok, count in sorted(counts.items())}

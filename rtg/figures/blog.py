@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from rtg.analysis import stats
+from rtg.core import scenarios
 from rtg.figures.style import TOKEN_COLOURS, fmt_n, placeholder, scenario_order, scenario_palette, style
 
 #: figure name (file stem of its PNG and of its .rst caption) -> one-line caption.
@@ -128,7 +129,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
     rows = rows.assign(busy_end_ns=stats.busy_end_ns(rows))
     backends = sorted(reps["backend"].unique())
     order = scenario_order(reps["scenario"])
-    height = 0.8 + 0.32 * sum(len(stats.tokens(s)) + 0.6 for s in order)
+    height = 0.8 + 0.32 * sum(len(scenarios.tokens(s)) + 0.6 for s in order)
     fig, axes = plt.subplots(
         1,
         len(backends),
@@ -140,7 +141,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
     y = 0.0
     layout = {}
     for scenario in reversed(order):
-        for index in reversed(range(len(stats.tokens(scenario)))):
+        for index in reversed(range(len(scenarios.tokens(scenario)))):
             layout[(scenario, index)] = y
             labels.append(f"{scenario} · t{index + 1}")
             positions.append(y)
@@ -166,7 +167,7 @@ def fig_timeline(metrics: pd.DataFrame, threads: pd.DataFrame) -> Figure:
         for scenario in order:
             if scenario in walls:
                 top = layout[(scenario, 0)]
-                bottom = layout[(scenario, len(stats.tokens(scenario)) - 1)]
+                bottom = layout[(scenario, len(scenarios.tokens(scenario)) - 1)]
                 ax.plot(
                     [walls[scenario] * 1e3] * 2,
                     [bottom - 0.45, top + 0.45],
@@ -217,7 +218,7 @@ def fig_ratio_heatmap(summary: pd.DataFrame) -> Figure:
             v, lo, hi = value.loc[r, c], low.loc[r, c], high.loc[r, c]
             annot.loc[r, c] = "" if np.isnan(v) else (f"{v:.2f}×" + ("" if np.isnan(lo) else f"\n[{lo:.2f}, {hi:.2f}]"))
     fig, ax = plt.subplots(figsize=(1.7 * max(len(order), 1) + 2.5, 1.1 * max(len(value), 1) + 1.6))
-    max_threads = max((len(stats.tokens(s)) for s in order), default=2)
+    max_threads = max((len(scenarios.tokens(s)) for s in order), default=2)
     sns.heatmap(
         value.astype(float),
         annot=annot.to_numpy(),
@@ -399,7 +400,7 @@ def fig_cpu_vs_wall(valid: pd.DataFrame) -> Figure:
         title="scenario",
     )
     eff = data.assign(e=data["cpu_s"] / data["wall_s"]).groupby("scenario")["e"].median()
-    parts = [f"{s} {eff[s]:.2f}" for s in scenario_order(eff.index) if len(stats.tokens(s)) > 1]
+    parts = [f"{s} {eff[s]:.2f}" for s in scenario_order(eff.index) if len(scenarios.tokens(s)) > 1]
     title = ("Busy cores (CPU ÷ wall), median: " + ", ".join(parts)) if parts else "CPU time against wall time"
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()

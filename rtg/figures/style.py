@@ -17,6 +17,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from rtg.analysis import stats
+from rtg.core.scenarios import scenario_sort_key
 
 #: Okabe-Ito orange / blue: distinguishable with every common colour-vision deficiency.
 TOKEN_COLOURS = {"gil": "#E69F00", "nogil": "#0072B2"}
@@ -27,7 +28,7 @@ DPI = 110
 
 def scenario_order(scenarios: Iterable[str]) -> list[str]:
     """The blog's order first, then any other scenario by thread count and name."""
-    return sorted(dict.fromkeys(scenarios), key=stats.scenario_sort_key)
+    return sorted(dict.fromkeys(scenarios), key=scenario_sort_key)
 
 
 #: Okabe-Ito colours per scenario: single gil/nogil match the thread colours,

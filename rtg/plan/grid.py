@@ -44,7 +44,7 @@ def resolve(
             module
             for backend in backends
             for phase in ("build", "run")
-            for module in interpreters.REQUIRES.get(backend, {}).get(phase, [])
+            for module in interpreters.required_modules(backend, phase)
             if module != "Cython"
         }
     )

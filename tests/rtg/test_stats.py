@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from rtg.analysis import stats
+from rtg.core import scenarios
 from tests.rtg.synthetic import simulate
 
 
@@ -91,9 +92,9 @@ def test_holm_on_hand_computed_values():
 
 
 def test_baseline_makes_serial_k_times_and_parallel_one_time():
-    assert stats.baseline_scenarios("gil+gil") == {"gil": 1.0}
-    assert stats.baseline_scenarios("nogil+gil") == {"gil": 0.5, "nogil": 0.5}
-    assert stats.baseline_scenarios("gil+gil+nogil") == {"gil": 2 / 3, "nogil": 1 / 3}
+    assert scenarios.baseline_scenarios("gil+gil") == {"gil": 1.0}
+    assert scenarios.baseline_scenarios("nogil+gil") == {"gil": 0.5, "nogil": 0.5}
+    assert scenarios.baseline_scenarios("gil+gil+nogil") == {"gil": 2 / 3, "nogil": 1 / 3}
 
 
 def test_ratio_ci_contains_the_true_ratio():
