@@ -12,8 +12,8 @@ import yaml
 
 import kernels
 from rtg import report
+from rtg.analysis import cycles
 from rtg.build import interpreters
-from rtg.machine import calibration
 from rtg.plan import config as rtg_config
 from rtg.plan import preflight
 from tests.rtg.synthetic import simulate
@@ -188,8 +188,8 @@ def test_a_kernel_that_is_not_native_code_is_not_judged_against_the_clock(tmp_pa
         [[backend, "gil", 1, n, 1, 60.0] for backend in ("slowpy", "fastc", "python")],
         columns=["backend", "scenario", "threads", "n", "rep", "wall_s"],
     )
-    table = calibration.flag_slow(timings, clock_hz=4e9).set_index("backend")
+    table = cycles.flag_slow(timings, clock_hz=4e9).set_index("backend")
     assert table["native"].to_dict() == {"fastc": True, "python": False, "slowpy": False}
     assert table["flagged"].to_dict() == {"fastc": True, "python": False, "slowpy": False}
     facts = {backend: kernels.facts(backend) for backend in ("cython", "python", "slowpy", "fastc")}
-    assert calibration.native_backends(facts) == ["cython"]  # only the built-in loops have a known limit
+    assert cycles.native_backends(facts) == ["cython"]  # only the built-in loops have a known limit

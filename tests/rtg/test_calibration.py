@@ -9,6 +9,7 @@ import pytest
 
 import kernels
 from kernels import _toolchain
+from rtg.analysis import cycles
 from rtg.machine import calibration
 
 
@@ -69,7 +70,7 @@ def test_cycles_per_iteration_uses_single_thread_trials():
             ["numba", "gil+gil", 2, N, 1, 0.50],
         ]
     )
-    table = calibration.cycles_per_iteration(frame, clock_hz=4e9)
+    table = cycles.cycles_per_iteration(frame, clock_hz=4e9)
     assert len(table) == 1
     row = table.iloc[0]
     assert row["trials"] == 3
@@ -88,26 +89,26 @@ def test_flag_slow_flags_only_native_kernels_above_threshold_at_large_n():
             ["cython", "nogil", 1, 2_000_002, 1, 0.001],  # start-up dominated: never flagged
         ]
     )
-    table = calibration.flag_slow(frame, clock_hz=4e9)
+    table = cycles.flag_slow(frame, clock_hz=4e9)
     flagged = table[table["flagged"]]
     assert list(zip(flagged["backend"], flagged["scenario"], flagged["n"], strict=True)) == [("cython", "nogil", N)]
     assert flagged["cycles_per_iteration"].iloc[0] == pytest.approx(2.1)
-    (sentence,) = calibration.describe_flags(table)
+    (sentence,) = cycles.describe_flags(table)
     assert "cython nogil" in sentence and "2.10" in sentence
 
 
 def test_only_built_in_loops_of_native_code_are_held_to_the_hardware_limit():
     facts = {backend: kernels.facts(backend) for backend in kernels.BACKENDS}
-    assert calibration.native_backends(facts) == ["cython", "numba", "ctypes"]
+    assert cycles.native_backends(facts) == ["cython", "numba", "ctypes"]
 
 
 def test_flag_slow_native_override_and_empty_input():
     frame = timings([["python", "gil", 1, N, 1, 60.0]])
-    assert calibration.flag_slow(frame, 4e9, native={"python"})["flagged"].all()
-    empty = calibration.cycles_per_iteration(timings([["numba", "gil+gil", 2, N, 1, 0.5]]), 4e9)
+    assert cycles.flag_slow(frame, 4e9, native={"python"})["flagged"].all()
+    empty = cycles.cycles_per_iteration(timings([["numba", "gil+gil", 2, N, 1, 0.5]]), 4e9)
     assert empty.empty and "cycles_per_iteration" in empty.columns
     with pytest.raises(ValueError, match="positive"):
-        calibration.cycles_per_iteration(frame, 0)
+        cycles.cycles_per_iteration(frame, 0)
 
 
 def test_cpu_time_judges_the_loop_not_the_time_slicing():
@@ -120,13 +121,13 @@ def test_cpu_time_judges_the_loop_not_the_time_slicing():
         ],
         columns=["backend", "scenario", "threads", "n", "rep", "wall_s", "cpu_s", "loadavg_before"],
     )
-    table = calibration.flag_slow(frame, clock_hz=4e9).set_index("backend")
+    table = cycles.flag_slow(frame, clock_hz=4e9).set_index("backend")
     assert table.loc["numba", "cycles_per_iteration"] == pytest.approx(2.1)
     assert table.loc["numba", "cycles_per_iteration_cpu"] == pytest.approx(1.0)
     assert not table.loc["numba", "flagged"]
     assert table.loc["cython", "flagged"]
     assert table.loc["numba", "loadavg_max"] == pytest.approx(3.9)
-    (sentence,) = calibration.describe_flags(table.reset_index())
+    (sentence,) = cycles.describe_flags(table.reset_index())
     assert sentence.startswith("cython nogil") and "2.10" in sentence
 
 
@@ -138,6 +139,6 @@ def test_axes_columns_keep_grid_points_apart():
         ],
         columns=["backend", "executor", "interpreter", "scenario", "threads", "n", "rep", "wall_s", "cpu_s"],
     )
-    table = calibration.flag_slow(frame, clock_hz=4e9)
+    table = cycles.flag_slow(frame, clock_hz=4e9)
     assert list(table["executor"]) == ["processes", "threads"]
     assert list(table["flagged"]) == [True, False]

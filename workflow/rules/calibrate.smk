@@ -43,7 +43,7 @@ rule cycles:
         "../../envs/pipeline.yaml"
     params:
         # Only the built-in compiled loops have a hardware limit to be held to (about 1 cycle/iteration).
-        native=calibration.native_backends(KERNEL_FACTS),
+        native=cycle_analysis.native_backends(KERNEL_FACTS),
     script:
         "../scripts/cycles.py"
 

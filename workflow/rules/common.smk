@@ -11,7 +11,7 @@ import kernels
 from rtg.core import axes
 from rtg.plan import grid
 from rtg.plan import config as rtg_config
-from rtg.machine import calibration
+from rtg.analysis import cycles as cycle_analysis
 from rtg.plan import cluster
 from rtg.plan import preflight
 from rtg.plan import rounds
