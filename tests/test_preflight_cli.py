@@ -1,6 +1,6 @@
 """The preflight property through the real ``snakemake`` executable (hypothesis, few examples).
 
-``tests/rtg/test_preflight.py`` checks hundreds of inputs in process; this
+``tests/rtg/plan/test_preflight.py`` checks hundreds of inputs in process; this
 runs a sample of the same inputs as a user would, from a config file and
 from ``--config``: each one plans, or stops before any job with one
 ``Config error:`` paragraph naming the key, and never shows a traceback.
@@ -20,7 +20,7 @@ from snakemake.utils import update_config
 from rtg.plan import config as rtg_config
 from rtg.plan import preflight
 from tests.conftest import ROOT, snakemake
-from tests.rtg.test_preflight import KEYS, SCHEMA, VALUE, from_command_line, shipped, to_flow_yaml
+from tests.rtg.plan.test_preflight import KEYS, SCHEMA, VALUE, from_command_line, shipped, to_flow_yaml
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pytest
 
 from rtg import report
 from rtg.report.base import Inputs
+from tests.rtg.report.test_report import ENVIRONMENT
 from tests.rtg.synthetic import simulate
-from tests.rtg.test_report import ENVIRONMENT
 
 PARTIALS = report.TEMPLATE_DIR / "sections"
 

@@ -11,7 +11,7 @@ from rtg.build.interpreters import InterpreterError
 from rtg.core import axes as registry
 from rtg.plan import grid
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 INTERPS = {"cpython-3.11.7": {"default": True}, "cpython-3.12.1": {"default": False}}
 CONFIG = {
     "backends": ["cython", "python"],

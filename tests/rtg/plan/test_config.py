@@ -9,7 +9,7 @@ import yaml
 import kernels
 from rtg.plan import config as rtg_config
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 

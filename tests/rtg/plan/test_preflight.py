@@ -28,7 +28,7 @@ from rtg.plan import preflight
 from rtg.plan.grouping import trial_groups
 from rtg.trial import watchdog
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 KEYS = sorted(rtg_config.load_schema(SCHEMA)["properties"])
 #: Grid keys: the grid-size message names them all.
