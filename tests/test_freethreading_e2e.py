@@ -7,6 +7,7 @@ CI a machine that cannot build them skips these tests; in CI that is a failure.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -43,9 +44,45 @@ def built_python(*flags: str) -> str:
     return python
 
 
-@pytest.fixture(scope="module")
-def pythons() -> dict[str, str]:
-    return {"free": built_python("--disable-gil"), "gil": built_python()}
+def found_pairs() -> dict[str, dict[str, str]]:
+    """CPython version -> {"free", "gil"} interpreters of 3.14 or newer that this machine has in both flavours.
+
+    Never built here (too slow for CI): found in RTG_TEST_INTERPRETERS (paths separated by os.pathsep, as a
+    user gives them in ``interpreters``), in tools/build-python.sh's cache (Debian's source or --from-tarball)
+    and under pyenv (those with Cython installed). Paired by their exact version, as the tests compare them.
+    """
+    cache = os.environ.get("RTG_PYTHON_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "release-the-gil", "pythons"
+    )
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates = [p for p in os.environ.get("RTG_TEST_INTERPRETERS", "").split(os.pathsep) if p]
+    candidates += sorted(glob.glob(os.path.join(cache, "3.1[4-9]*", "venv", "bin", "python")))
+    candidates += sorted(glob.glob(os.path.join(pyenv, "versions", "3.1[4-9].*", "bin", "python")))
+    pairs: dict[str, dict[str, str]] = {}
+    code = (
+        "import importlib.util, platform, sys, sysconfig; print(platform.python_version(), "
+        "bool(sysconfig.get_config_var('Py_GIL_DISABLED')), importlib.util.find_spec('Cython') is not None)"
+    )
+    for python in candidates:
+        try:
+            out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+        except (OSError, subprocess.SubprocessError):
+            continue
+        version, free, cython = out.split()
+        if tuple(map(int, version.split(".")[:2])) >= (3, 14) and cython == "True":
+            pairs.setdefault(version, {}).setdefault("free" if free == "True" else "gil", python)
+    return {version: pair for version, pair in sorted(pairs.items()) if len(pair) == 2}
+
+
+FOUND = found_pairs()
+
+
+@pytest.fixture(scope="module", params=["3.13", *FOUND])
+def pythons(request) -> dict[str, str]:
+    """3.13t and 3.13 built by tools/build-python.sh, then each newer pair this machine has (3.14t, ...)."""
+    if request.param == "3.13":
+        return {"free": built_python("--disable-gil"), "gil": built_python()}
+    return FOUND[request.param]
 
 
 def ask(python: str, code: str) -> str:

@@ -25,16 +25,20 @@ from tests.conftest import copy_project
 
 pytestmark = pytest.mark.slow
 
-#: The CPython versions the pins install on (README, "Set-up"); 3.10 cannot install snakemake 9.
-SUPPORTED = ("3.11", "3.12", "3.13")
+#: The CPython versions the pins install on (docs/interpreters.md); 3.10 cannot install snakemake 9.
+SUPPORTED = ("3.11", "3.12", "3.13", "3.14", "3.15")
 TINY = ["backends=[cython,numba]", "scenarios=[gil,nogil+gil]", "n_values=[2000000]", "repetitions=2"]
 F_2E6 = "17141820111795327685"
 STEP_TIMEOUT_S = 1500
 
 
 def pyenv_pythons() -> dict[str, str]:
-    """minor version -> the newest GIL build of it under pyenv's versions folder."""
+    """minor version -> a GIL build of it: from RTG_TEST_INTERPRETERS (paths separated by os.pathsep), else the
+    newest under pyenv's versions folder, else one tools/build-python.sh built (Debian's source or a tarball)."""
     root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    cache = os.environ.get("RTG_PYTHON_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "release-the-gil", "pythons"
+    )
     found: dict[str, tuple[tuple[int, ...], str]] = {}
     for path in glob.glob(os.path.join(root, "versions", "*", "bin", "python")):
         name = Path(path).parents[1].name
@@ -44,7 +48,23 @@ def pyenv_pythons() -> dict[str, str]:
         minor, version = f"{match[1]}.{match[2]}", tuple(map(int, match.groups()))
         if minor in SUPPORTED and (minor not in found or version > found[minor][0]):
             found[minor] = (version, path)
-    return {minor: path for minor, (_, path) in found.items()}
+    chosen = {minor: path for minor, (_, path) in found.items()}
+    for path in sorted(glob.glob(os.path.join(cache, "3.*", "prefix", "bin", "python3.*"))):
+        match = re.fullmatch(r"python(3\.\d+)", Path(path).name)  # python3.14t is free-threaded: not here
+        if match and match[1] in SUPPORTED and (Path(path).parents[2] / "built").is_file():
+            chosen.setdefault(match[1], path)
+    for path in (p for p in os.environ.get("RTG_TEST_INTERPRETERS", "").split(os.pathsep) if p):
+        code = (
+            "import sys, sysconfig; print('%d.%d' % sys.version_info[:2], sysconfig.get_config_var('Py_GIL_DISABLED'))"
+        )
+        try:
+            out = subprocess.run([path, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+        except (OSError, subprocess.SubprocessError):
+            continue
+        minor, disabled = out.split()
+        if minor in SUPPORTED and disabled in ("0", "None"):
+            chosen[minor] = path
+    return chosen
 
 
 def test_ci_has_a_python_newer_than_the_default():
