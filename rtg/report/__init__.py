@@ -159,6 +159,8 @@ def context(
         "title": TITLE,
         "generated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "trials": len(timings),
+        # The axes with one value in the whole run, said once at the top; every label below names only what varies.
+        "setting": stats.constant_axes(timings),
         "sections": [section.ID for section in SECTIONS],
     }
     for section in SECTIONS:
@@ -185,6 +187,8 @@ def render_markdown(ctx: Mapping[str, Any], parts: Mapping[str, Any]) -> str:
     for section in SECTIONS:
         out += section.markdown(parts, ctx)
     out += ["", f"Generated {ctx['generated']} from {ctx['trials']} trials.", ""]
+    if ctx["setting"]:  # the answer stays first; the page shows this line under its title
+        out += [f"Every cell of this run: {ctx['setting']}.", ""]
     return "\n".join(out)
 
 

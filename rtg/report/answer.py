@@ -289,10 +289,7 @@ def context(inputs: Inputs) -> dict[str, Any]:
 
     parts = inputs.parts
     machine = machine_phrase(inputs.environment, inputs.timings)
-    constant = stats.constant_axes(inputs.timings)
     return {
-        # The axes with one value in the whole run, said once here; labels below name only what varies.
-        "answer_setting": f"Every cell of this run: {constant}." if constant else "",
         "answer_own": own_kernel_sentences(inputs),
         "answer": answer(
             parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
@@ -302,4 +299,4 @@ def context(inputs: Inputs) -> dict[str, Any]:
 
 
 def markdown(parts: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[str]:
-    return [*([ctx["answer_setting"], ""] if ctx["answer_setting"] else []), *ctx["answer_own"], *ctx["answer"], ""]
+    return [*ctx["answer_own"], *ctx["answer"], ""]
