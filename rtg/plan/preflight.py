@@ -20,7 +20,7 @@ from rtg.collect import integrity
 from rtg.core import axes
 from rtg.plan import config as rtg_config
 from rtg.plan import grid
-from rtg.plan.nscale import backend_n_values
+from rtg.plan.grid import backend_n_values
 from rtg.trial import watchdog
 
 #: Trials in one run at most: Snakemake plans every job up front (about 1.4 ms each, docs/benchmarks.md),

@@ -14,9 +14,8 @@ from rtg.plan import config as rtg_config
 from rtg.analysis import cycles as cycle_analysis
 from rtg.plan import cluster
 from rtg.plan import preflight
-from rtg.plan import rounds
+from rtg.plan import order as trial_order
 from rtg.trial import watchdog
-from rtg.plan.grouping import trial_groups
 from rtg.core.scenarios import PATTERN as SCENARIO_PATTERN
 
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -126,15 +125,16 @@ def trial_runtime(wildcards):
 if "timing_slot" not in workflow.global_resources:
     workflow.global_resources["timing_slot"] = 1
 
-#: trial path -> priority: the interleaved rounds of rtg/plan/rounds.py (higher runs first).
-TRIAL_PRIORITY = rounds.priorities(trial_files(), config["order_seed"])
+#: trial path -> priority: the interleaved rounds of rtg/plan/order.py (higher runs first).
+TRIAL_PRIORITY = trial_order.priorities(TRIAL_POINTS, config["order_seed"])
 #: Builds come before every trial, so no trial waits in the middle of a round.
 BUILD_PRIORITY = len(TRIAL_PRIORITY) + 1
 
 #: trial path -> cluster group id, only when trial_group_size > 1 (groups follow the rounds).
 TRIAL_GROUPS = (
-    trial_groups(
-        rounds.interleaved(trial_files(), config["order_seed"]),
+    trial_order.trial_groups(
+        trial_order.interleaved(TRIAL_POINTS, config["order_seed"]),
+        TRIAL_POINTS,
         config["trial_group_size"],
     )
     if config["trial_group_size"] > 1
@@ -156,12 +156,12 @@ def trial_path_of(wildcards):
 
 
 def trial_priority(wildcards):
-    """A trial's place in the interleaved rounds (rtg/plan/rounds.py); 0 outside the grid."""
+    """A trial's place in the interleaved rounds (rtg/plan/order.py); 0 outside the grid."""
     return TRIAL_PRIORITY.get(trial_path_of(wildcards), 0)
 
 
 def trial_group(wildcards):
-    """Cluster group of one trial (rtg/plan/grouping.py); others go alone."""
+    """Cluster group of one trial (rtg/plan/order.py); others go alone."""
     return TRIAL_GROUPS.get(
         trial_path_of(wildcards),
         f"single-{wildcards.backend}-{wildcards.scenario}-n{wildcards.n}",

@@ -24,8 +24,7 @@ from snakemake.utils import update_config, validate
 from rtg.core.scenarios import parse as parse_scenario
 from rtg.plan import config as rtg_config
 from rtg.plan import grid as axes
-from rtg.plan import preflight
-from rtg.plan.grouping import trial_groups
+from rtg.plan import order, preflight
 from rtg.trial import watchdog
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -124,10 +123,10 @@ def plan_like_the_snakefile(config: dict) -> None:
     """What common.smk and the rules compute from an accepted config: none of it may raise."""
     interps = preflight.run(config, SCHEMA, ROOT)
     validate(config, str(SCHEMA))  # Snakemake's own check agrees with ours
-    paths = axes.trial_paths(config, interps)
-    assert len(paths) == preflight.trial_count(config, len(interps))
+    points = axes.trial_points(config, interps)
+    assert len(points) == preflight.trial_count(config, len(interps))
     if config["trial_group_size"] > 1:
-        trial_groups(paths, config["trial_group_size"])
+        order.trial_groups(order.interleaved(points, config["order_seed"]), points, config["trial_group_size"])
     for scenario in config["scenarios"]:
         parse_scenario(scenario)
         for backend in config["backends"]:

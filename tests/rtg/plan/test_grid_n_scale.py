@@ -1,6 +1,6 @@
 import pytest
 
-from rtg.plan.nscale import backend_n_values, scaled_n
+from rtg.plan.grid import backend_n_values, scaled_n
 
 
 def test_unscaled_backends_keep_n():
