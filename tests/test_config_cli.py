@@ -4,6 +4,9 @@ import pytest
 
 from tests.conftest import ROOT, snakemake
 
+# Each case runs the real snakemake command line (a dry run): end to end, so not in the quick loop.
+pytestmark = pytest.mark.slow
+
 BAD_OVERRIDES = [
     ("backends=[fortran]", "backends", "cython, numba"),
     ("n_values=[0]", "n_values", "integers >= 1"),

@@ -28,6 +28,9 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from tests.conftest import ROOT
 
+# Asks the package index about every pin (about a minute): not in the quick loop, always in CI.
+pytestmark = pytest.mark.slow
+
 #: The CPythons of the table: GIL builds run the pipeline (all pins); free-threaded ones are the
 #: interpreters under test (tools/build-python.sh installs envs/requirements-interpreter.txt there).
 TARGETS = ("cp311", "cp312", "cp313", "cp313t", "cp314", "cp314t", "cp315", "cp315t")

@@ -19,6 +19,9 @@ import yaml
 
 from tests.conftest import ROOT, snakemake
 
+# Real snakemake dry runs with each profile: end to end, so not in the quick loop.
+pytestmark = pytest.mark.slow
+
 CLUSTER_PROFILES = ["slurm", "cluster-generic"]
 
 
