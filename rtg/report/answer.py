@@ -9,6 +9,7 @@ import pandas as pd
 
 import kernels
 from rtg.analysis import anomalies, claims, stats
+from rtg.core import scenarios
 from rtg.report.base import Inputs
 from rtg.report.fmt import _nan, fmt_p, fmt_ratio_short
 
@@ -184,7 +185,7 @@ def answer(
             }.get(frozenset(verdicts), "gave no clear answer yet (the intervals are too wide to tell 1× from 2×)")
             first = f"On {machine}, releasing the GIL {verb}: {ratios}{control}"
     else:
-        first = f"On {machine}, the nogil+gil scenario (the blog's parallel case) was not measured."
+        first = f"On {machine}, " + unmeasured(summary, "nogil+gil", "the blog's parallel case")
 
     late = _per_backend(summary, "gil+nogil")
     control_failed = bool(parallel) and "control failed" in verdicts
@@ -216,9 +217,30 @@ def answer(
                 f"{_ratios_text(late)}{p_text}."
             )
     else:
-        second = "The start-order scenario gil+nogil was not measured."
+        why = unmeasured(summary, "gil+nogil", "the start-order case")
+        second = why[0].upper() + why[1:]
 
     return [first, second, *no_gil, claims_sentence(claims_table, flags)]
+
+
+def unmeasured(summary: pd.DataFrame, scenario: str, role: str) -> str:
+    """Why the answer has no ratio for ``scenario``: it did not run, or its single-call baseline did not (which one).
+
+    A ratio divides by the single calls of the scenario's own tokens (nogil+gil by gil and nogil), so a grid of
+    gil, gil+gil and nogil+gil ran every nogil+gil trial and still has no ratio for it: say what to add.
+    """
+    ran = summary[summary["scenario"] == scenario] if "scenario" in summary.columns else summary.iloc[0:0]
+    if ran.empty:
+        return f"the {scenario} scenario ({role}) was not measured."
+    present = set(summary["scenario"])
+    missing = [single for single in scenarios.baseline_scenarios(scenario) if single not in present]
+    if missing:
+        names = " and ".join(missing)
+        return (
+            f"the {scenario} scenario ({role}) ran, but not its baseline, the single call "
+            f"{names}: add {names} to scenarios to get the ratio to one call."
+        )
+    return f"the {scenario} scenario ({role}) ran, but none of its cells has a valid ratio to one call (see the flags)."
 
 
 def claims_sentence(claims_table: pd.DataFrame, flags: pd.DataFrame) -> str:

@@ -89,6 +89,19 @@ def test_answer_is_three_sentences_with_cis():
     assert re.search(r"Cython 1\.0\d× \[\d\.\d\d–\d\.\d\d\]", sentences[0])
 
 
+def test_a_missing_baseline_is_named_not_the_scenario_that_ran():
+    timings, threads = simulate(backends=("cython",), scenarios=("gil", "gil+gil", "nogil+gil"), repetitions=3)
+    parts = report.build(timings, threads, ENVIRONMENT)
+    first, second, *_ = report.answer(
+        parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], "a machine"
+    )
+    assert first == (
+        "On a machine, the nogil+gil scenario (the blog's parallel case) ran, but not its baseline, the single call "
+        "nogil: add nogil to scenarios to get the ratio to one call."
+    )
+    assert second == "The gil+nogil scenario (the start-order case) was not measured."
+
+
 def test_answer_speaks_of_threads_and_releasing_backends_only():
     # A processes executor (start-up dominated) and the pure-Python control must not
     # blur the answer: it reports the blog's setting, the rest stays in the tables.
