@@ -81,3 +81,42 @@ def test_interpreter_missing_a_package_is_named_before_any_job():
     assert "Config error: Invalid config value 'interpreters'" in error
     assert "Traceback" not in error
     assert "Job stats" not in error
+
+
+@pytest.mark.slow
+def test_pinned_and_unpinned_cells_side_by_side(project):
+    """pin_threads is an axis: one run measures both, at their own paths, and the report compares them."""
+    result = snakemake(
+        project,
+        "--cores",
+        "2",
+        "--config",
+        "n_values=[1000000]",
+        "repetitions=2",
+        "backends=[cython]",
+        "scenarios=[gil,nogil+gil]",
+        "pin_threads=[true,false]",
+        "safety_experiment=false",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    results = project / "results"
+    timings = pd.read_csv(results / "timings.csv", dtype={"result": str})
+    assert timings["correct"].all() and len(timings) == 2 * 2 * 2
+    pinned = timings[timings["pinned"]]
+    unpinned = timings[~timings["pinned"]]
+    # The default point keeps the documented path; the other lives one level down, named by its axis.
+    assert all(path.startswith("results/trials/cython/") for path in pinned["trial_file"])
+    assert all(path.startswith("results/trials/threads-pin0/cpython-") for path in unpinned["trial_file"])
+    for path in unpinned["trial_file"]:
+        assert json.loads((project / path).read_text())["pin_threads"] is False
+    summary = pd.read_csv(results / "summary.csv")
+    assert sorted(summary["pinned"].tolist()) == [False, False, True, True]  # cells split, never pooled
+    report = (results / "report.md").read_text()
+    race = report[report.index("## Race outcome") :].split("\n## ")[0]
+    assert "Pinned against unpinned runs:" in race
+    table = race[race.index("Pinned against unpinned runs:") :]
+    assert "| cython | nogil+gil | 1,000,000 | True |" in table
+    assert "| cython | nogil+gil | 1,000,000 | False |" in table
+    # Labels name the axis that varies, by its name; the constant ones are stated once.
+    assert "pin_threads=false" in report and "calls_per_thread=1 /" not in report
+    assert "Every cell of this run: executor=threads," in report
