@@ -131,27 +131,18 @@ def trial_points(config: Mapping, interps: Mapping[str, dict]) -> dict[str, dict
     """trial path -> its point (backend, scenario, n, rep and every axis, by record field), in the grid's order:
     interpreter x executor x calls x switch interval x pinning x backend x scenario x n x rep."""
     points: dict[str, dict] = {}
-    modes = list(itertools.product(*(axis_values(config, axis) for axis in axes_registry.MODE_AXES)))
-    for interpreter, info in interps.items():
-        for mode in modes:
-            for backend in config["backends"]:
-                if not available(backend, interpreter, interps):
-                    continue
-                for scenario in config["scenarios"]:
-                    for n in backend_n_values(backend, config["n_values"], config.get("n_scale")):
-                        for rep in range(1, config["repetitions"] + 1):
-                            point = {
-                                "backend": backend,
-                                "scenario": scenario,
-                                "n": n,
-                                "rep": rep,
-                                axes_registry.INTERPRETER.field: interpreter,
-                                **{
-                                    axis.field: value for axis, value in zip(axes_registry.MODE_AXES, mode, strict=True)
-                                },
-                            }
-                            path = axes_registry.trial_path(point, backend, scenario, n, rep, info["default"])
-                            points[path] = point
+    modes = itertools.product(*(axis_values(config, axis) for axis in axes_registry.MODE_AXES))
+    reps = range(1, config["repetitions"] + 1)
+    for (interpreter, info), mode in itertools.product(interps.items(), list(modes)):
+        axes_of_point = {
+            axes_registry.INTERPRETER.field: interpreter,
+            **{axis.field: value for axis, value in zip(axes_registry.MODE_AXES, mode, strict=True)},
+        }
+        for backend in (b for b in config["backends"] if available(b, interpreter, interps)):
+            n_values = backend_n_values(backend, config["n_values"], config.get("n_scale"))
+            for scenario, n, rep in itertools.product(config["scenarios"], n_values, reps):
+                point = {"backend": backend, "scenario": scenario, "n": n, "rep": rep, **axes_of_point}
+                points[axes_registry.trial_path(point, backend, scenario, n, rep, info["default"])] = point
     return points
 
 
