@@ -168,3 +168,27 @@ def test_config_paths_inside_the_project_are_accepted(tmp_path):
     integrity.check_config_paths({"out": "results/x", "name": "../not-a-path"}, schema, tmp_path)
     with pytest.raises(ValueError, match="'out'"):
         integrity.check_config_paths({"out": "../x"}, schema, tmp_path)
+
+
+def test_a_record_must_lie_at_the_path_its_own_axis_values_give():
+    """One check for every axis, the interpreter included: a file moved between axis folders is refused."""
+    record = {
+        "backend": "cython", "scenario": "gil", "n": 10, "rep": 1, "executor": "threads",
+        "interpreter": "cpython-3.11.7", "calls_per_thread": 1, "switch_interval_ms": 5.0, "pin_threads": True,
+        "metadata": {},
+    }  # fmt: skip
+    unpinned = {**record, "pin_threads": False}
+    assert integrity.path_problems(record, "results/trials/cython/gil/n10/rep1.json") == []
+    assert (
+        integrity.path_problems(unpinned, "results/trials/threads-pin0/cpython-3.11.7/cython/gil/n10/rep1.json") == []
+    )
+    [moved_to_default] = integrity.path_problems(unpinned, "results/trials/cython/gil/n10/rep1.json")
+    assert "threads-pin0" in moved_to_default
+    [other_mode] = integrity.path_problems(
+        record, "results/trials/threads-pin0/cpython-3.11.7/cython/gil/n10/rep1.json"
+    )
+    assert "threads/cpython-3.11.7" in other_mode and "threads-pin0/cpython-3.11.7" in other_mode
+    [other_interpreter] = integrity.path_problems(
+        {**record, "interpreter": "cpython-3.13.5t"}, "results/trials/threads/cpython-3.11.7/cython/gil/n10/rep1.json"
+    )
+    assert "cpython-3.13.5t" in other_interpreter
