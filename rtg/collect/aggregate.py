@@ -13,13 +13,22 @@ from pathlib import Path
 import pandas as pd
 
 from rtg.core import axes
-from rtg.trial import race
+from rtg.trial import interference, race
 
+#: Interference per trial (rtg/trial/disturbance.py): what the machine and the workers saw, what was cured.
+INTERFERENCE_COLUMNS = [
+    "disturbed", "cause", "steal_s", "others_cpu_s", "run_delay_s", "worker_steal_s",
+    "planned_runs", "disturbed_runs", "set_aside_runs", "replacement_runs", "attempts",
+    "quiet_wait_s", "quiet_calm", "remeasure",
+]  # fmt: skip
+#: Per worker thread and run (runs.csv: thread<i>_<signal>) and in threads.csv: rtg/trial/interference.py.
+THREAD_SIGNAL_COLUMNS = [*interference.THREAD_SIGNALS, "cpu_share"]
 #: Columns of timings.csv, in order (docs/outputs.md documents them).
 TIMING_COLUMNS = [
     "backend", *axes.LEADING_COLUMNS,
     "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
+    *INTERFERENCE_COLUMNS,
     "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "gil_disabled_build", "gil_enabled", "gil_reenabled_by_import",
@@ -30,11 +39,13 @@ TIMING_COLUMNS = [
 THREAD_COLUMNS = [
     "backend", *axes.COLUMNS, "scenario", "n", "rep",
     "thread", "token", "start_ns", "end_ns", "cpu_s", "correct", "cpu", "calls", "max_gap_s", "max_wait_s",
+    *THREAD_SIGNAL_COLUMNS,
 ]  # fmt: skip
 #: Columns of runs.csv before the per-thread ones (thread<i>_start_ns, thread<i>_end_ns).
 RUN_COLUMNS = [
     "backend", *axes.LEADING_COLUMNS, "scenario", "threads", "n", "rep",
-    "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct", "max_gap_s",
+    "attempt", "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct", "disturbed", "set_aside",
+    "max_gap_s",
     "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
 ]  # fmt: skip
 #: Sort order of the tables: one block per backend and point of the axes.
@@ -72,6 +83,60 @@ def runs_of(trial: dict) -> list[dict]:
     ]
 
 
+def kept_runs(trial: dict) -> list[dict]:
+    """The runs a trial's values rest on: all but those set aside as disturbed."""
+    return [run for run in runs_of(trial) if not run.get("set_aside", False)]
+
+
+def all_runs(trial: dict) -> list[tuple[int, dict]]:
+    """(attempt, run) for every run the trial timed, earlier attempts (all set aside) included."""
+    own = int(trial.get("attempt", 1))
+    earlier = [
+        (int(a["attempt"]), {**run, "set_aside": True})
+        for a in trial.get("earlier_attempts") or []
+        for run in a["runs"]
+    ]
+    return sorted(earlier + [(own, run) for run in runs_of(trial)], key=lambda pair: (pair[0], pair[1]["run"]))
+
+
+def interference_columns(trial: dict) -> dict:
+    """A trial's interference columns (empty values for records from before schema 3)."""
+    found = trial.get("interference") or {}
+    attempts = [trial, *(trial.get("earlier_attempts") or [])]
+    gates = [gate for a in attempts for gate in a.get("quiet_gate") or []]
+    return {
+        "disturbed": bool(trial.get("disturbed", False)),
+        "cause": found.get("cause"),
+        "steal_s": found.get("steal_s"),
+        "others_cpu_s": found.get("others_cpu_s"),
+        "run_delay_s": found.get("run_delay_s"),
+        "worker_steal_s": found.get("worker_steal_s"),
+        "planned_runs": trial.get("planned_runs", len(runs_of(trial))),
+        "disturbed_runs": found.get("disturbed_runs", 0),
+        "set_aside_runs": found.get("set_aside_runs", 0),
+        "replacement_runs": sum((a.get("interference") or {}).get("replacement_runs", 0) for a in attempts),
+        "attempts": int(trial.get("attempts", 1)),
+        "quiet_wait_s": sum(gate["waited_s"] for gate in gates) if gates else None,
+        "quiet_calm": gates[0]["calm"] if gates else None,
+        "remeasure": trial.get("remeasure"),
+    }
+
+
+def thread_signals(threads: list, signals: list | None) -> list[dict]:
+    """Per thread of one run: run delay, steal on its CPU, involuntary switches, CPU ÷ wall of its span."""
+    rows = []
+    for i, (start, end, cpu_s) in enumerate(threads):
+        signal = signals[i] if signals else [None, None, None]
+        span = (end - start) / 1e9
+        rows.append(
+            {
+                **dict(zip(interference.THREAD_SIGNALS, signal, strict=True)),
+                "cpu_share": cpu_s / span if span > 0 else None,
+            }
+        )
+    return rows
+
+
 def gil_columns(meta: dict) -> dict[str, bool]:
     """A trial's GIL facts: a free-threaded build, the GIL on after the kernel's import, switched on by it."""
     disabled_build = bool(meta.get("gil_disabled_build", False))
@@ -92,8 +157,9 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
             {
                 **{k: t[k] for k in TIMING_COLUMNS if k in t},
                 **axes.table_values(t),
-                "runs": len(runs_of(t)),
-                "serialized_runs": sum(bool(r["serialized"]) for r in runs_of(t)),
+                "runs": len(kept_runs(t)),
+                "serialized_runs": sum(bool(r["serialized"]) for r in kept_runs(t)),
+                **interference_columns(t),
                 "result": str(t["result"]),
                 "host": meta["host"],
                 "cpu_model": meta["cpu_model"],
@@ -137,6 +203,8 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
             "calls": r.get("calls", 1),
             "max_gap_s": r.get("max_gap_s", 0.0),
             "max_wait_s": r.get("max_wait_s", 0.0),
+            **{key: r.get(key) for key in interference.THREAD_SIGNALS},
+            "cpu_share": r["cpu_s"] / span if (span := (r["end_ns"] - r["start_ns"]) / 1e9) > 0 else None,
         }
         for t in trials
         for r in t["thread_records"]
@@ -153,9 +221,10 @@ def runs_table(trials: list[dict]) -> pd.DataFrame:
     """
     most = max((len(t["thread_records"]) for t in trials), default=0)
     thread_columns = [f"thread{i}_{edge}_ns" for i in range(most) for edge in ("start", "end")]
+    signal_columns = [f"thread{i}_{name}" for i in range(most) for name in THREAD_SIGNAL_COLUMNS]
     rows = []
     for t in trials:
-        for run in runs_of(t):
+        for attempt, run in all_runs(t):
             row = {
                 "backend": t["backend"],
                 **axes.table_values(t),
@@ -163,7 +232,10 @@ def runs_table(trials: list[dict]) -> pd.DataFrame:
                 "threads": t["threads"],
                 "n": t["n"],
                 "rep": t["rep"],
+                "attempt": attempt,
                 **{k: run[k] for k in ("run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct")},
+                "disturbed": bool(run.get("disturbed", False)),
+                "set_aside": bool(run.get("set_aside", False)),
                 **{
                     k: run.get(k)
                     for k in ("max_gap_s", "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention")
@@ -172,10 +244,12 @@ def runs_table(trials: list[dict]) -> pd.DataFrame:
             for i, (start, end, cpu_s) in enumerate(run["threads"]):
                 row[f"thread{i}_start_ns"] = start
                 row[f"thread{i}_end_ns"] = int(race.busy_end(start, end, cpu_s))
+            for i, signal in enumerate(thread_signals(run["threads"], run.get("signals"))):
+                row.update({f"thread{i}_{name}": value for name, value in signal.items()})
             rows.append(row)
-    frame = pd.DataFrame(rows, columns=RUN_COLUMNS + thread_columns)
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS + thread_columns + signal_columns)
     frame = frame.astype({c: "Int64" for c in thread_columns})
-    return frame.sort_values([*SORT_KEYS, "run"], kind="stable").reset_index(drop=True)
+    return frame.sort_values([*SORT_KEYS, "attempt", "run"], kind="stable").reset_index(drop=True)
 
 
 def environment(trials: list[dict], manifests: dict[str, dict], config: dict) -> dict:

@@ -178,10 +178,17 @@ def run_problems(record: dict, threads: int) -> list[str]:
             found.append(f"run {run['run']} computed a wrong value")
         if len(run["threads"]) != threads:
             found.append(f"run {run['run']} has {len(run['threads'])} thread spans, the scenario {threads}")
-    if runs and record["wall_s"] != statistics.median(r["wall_s"] for r in runs):
-        found.append("wall_s is not the median of the runs' wall times")
-    if record.get("serialized_runs") != sum(bool(r["serialized"]) for r in runs):
-        found.append("serialized_runs does not count the serialized runs")
+    # Runs set aside as disturbed (schema 3) are kept in the record but left out of its values.
+    kept = [r for r in runs if not r.get("set_aside", False)]
+    if any(r.get("set_aside") and not r.get("disturbed") for r in runs):
+        found.append("a run was set aside that the disturbance rule let through")
+    if kept and record["wall_s"] != statistics.median(r["wall_s"] for r in kept):
+        found.append("wall_s is not the median of the kept runs' wall times")
+    if record.get("serialized_runs") != sum(bool(r["serialized"]) for r in kept):
+        found.append("serialized_runs does not count the serialized kept runs")
+    for attempt in record.get("earlier_attempts") or []:
+        if any(r.get("correct") is not True for r in attempt.get("runs") or []):
+            found.append(f"attempt {attempt.get('attempt')} computed a wrong value")
     return found
 
 

@@ -95,6 +95,8 @@ def run_processes(
                 "pid": data["pid"],
                 "gil_enabled": data["gil_enabled"],
                 "calls": data.get("calls"),
+                "run_delay_s": data.get("run_delay_s"),
+                "involuntary_switches": data.get("involuntary_switches"),
             }
         )
     return ProcessRun(

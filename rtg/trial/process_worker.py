@@ -49,6 +49,10 @@ def run(
         value = call_loop(fib, n, calls, expected, log)
     end_ns = time.perf_counter_ns()
     cpu_s = time.thread_time() - cpu0
+    # Since this process started (its span runs from spawn): rtg/trial/interference.py.
+    from rtg.trial import interference
+
+    run_delay_s, switches = interference.thread_counters()
     return {
         "pid": os.getpid(),
         "ready_ns": ready_ns,
@@ -58,6 +62,8 @@ def run(
         "value": str(value),
         "calls": log.summary() if log else None,
         "cpu": cpu,
+        "run_delay_s": run_delay_s,
+        "involuntary_switches": switches,
         "gil_enabled_at_start": gil_at_start,
         "gil_enabled": sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True,
     }

@@ -35,11 +35,11 @@ from rtg.build import interpreters
 from rtg.core.errors import UserError
 from rtg.core.records import manifest_digest
 from rtg.core.scenarios import Scenario
-from rtg.trial import executors, metadata, race
+from rtg.trial import disturbance, executors, interference, metadata, quiet, race
 from rtg.trial.calls import CallLog, call_loop
 from rtg.trial.heartbeat import Heartbeat, stalls
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: n for the warm-up call: long enough to execute the loop, short enough to be free.
 WARMUP_N = 1_000
 #: ``inner_repetitions: auto``: time the region until about this much timed work ...
@@ -68,6 +68,15 @@ class ThreadRecord:
     error: str | None = None
     #: With calls_per_thread > 1: what the thread's call loop saw (rtg/trial/calls.py).
     calls: CallLog | None = None
+    #: Read by the thread as it ends (rtg/trial/interference.py): time kept off its CPU by other tasks,
+    #: its involuntary switches; the steal on its CPU is filled in by the main thread after the run.
+    run_delay_s: float | None = None
+    involuntary_switches: int | None = None
+    steal_s: float | None = None
+
+    def signals(self) -> list[float | int | None]:
+        """This thread's interference signals, in the order of ``interference.THREAD_SIGNALS``."""
+        return [self.run_delay_s, self.steal_s, self.involuntary_switches]
 
 
 @dataclass
@@ -90,6 +99,12 @@ class TrialPlan:
     switch_interval_ms: float = 5.0
     #: Run the heartbeat thread and gilknocker during the timed region (rtg/trial/heartbeat.py).
     heartbeat: bool = False
+    #: Cure interference: wait for calm before timing, replace disturbed runs (rtg/trial/disturbance.py).
+    remeasure: bool = True
+    #: The quiet gate waits at most this long before the first timed run (rtg/trial/quiet.py).
+    quiet_wait_limit_s: float = 10.0
+    #: Trials run alone (isolate_trials): other processes' activity is judged; else it is the pipeline's own.
+    isolated: bool = True
 
     def thread_cpus(self) -> list[int | None]:
         """One distinct CPU per thread when there are enough, else no pinning."""
@@ -116,6 +131,8 @@ def _worker(
         record.error = f"{type(exc).__name__}: {exc}"
     record.cpu_s = time.thread_time() - cpu0
     record.end_ns = time.perf_counter_ns() - origin_ns
+    # After the span: since this thread was created (a new thread starts at zero), no read before its call.
+    record.run_delay_s, record.involuntary_switches = interference.thread_counters()
 
 
 def run_threads(
@@ -182,6 +199,7 @@ def _timed_threads(
 ) -> dict:
     load_before = metadata.loadavg()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    machine_before = interference.cpu_times()
     started_at = time.time()
     origin_ns = time.perf_counter_ns()
     threads = [
@@ -197,6 +215,8 @@ def _timed_threads(
         thread.join()
     wall_ns = time.perf_counter_ns() - origin_ns
     ended_at = time.time()
+    machine_after = interference.cpu_times()
+    steal_during(records, machine_before, machine_after)
     observed: dict = {}
     if beat is not None:
         contention = beat.stop()
@@ -221,6 +241,18 @@ def _timed_threads(
         "records": records,
         **observed,
     }
+
+
+def steal_during(
+    records: list[ThreadRecord], before: interference.CpuTimes | None, after: interference.CpuTimes | None
+) -> None:
+    """Fill in each worker's steal: on its CPU during the run (the mean over this process's CPUs when unpinned)."""
+    if before is None or after is None:
+        return
+    delta = after - before
+    allowed = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set(delta.steal)
+    for r in records:
+        r.steal_s = interference.thread_steal_s(delta, r.cpu, allowed, (r.end_ns - r.start_ns) / 1e9)
 
 
 def run_count(setting: int | str, first_wall_s: float) -> int:
@@ -254,10 +286,55 @@ def run_record(index: int, timing: dict) -> dict:
         "serialized": race.serialized(starts, ends),
         # [start_ns, end_ns, cpu_s] per thread, offsets from this run's own start.
         "threads": [[r.start_ns, r.end_ns, r.cpu_s] for r in records],
+        # [run_delay_s, steal_s, involuntary_switches] per thread (interference.THREAD_SIGNALS).
+        "signals": [r.signals() for r in records],
+        # The one rule (rtg/trial/disturbance.py); set_aside: left out of the statistics, a new run replaced it.
+        "disturbed": disturbance.run_disturbed(
+            [[r.start_ns, r.end_ns] for r in records], [r.signals() for r in records]
+        ),
+        "set_aside": False,
         "correct": None,  # filled in by run_trial against the reference
         # The longest wait of any thread between one call's return and its next call (calls_per_thread > 1).
         "max_gap_s": max((r.calls.summary()["max_gap_s"] for r in records if r.calls), default=0.0),
         **{key: timing[key] for key in OBSERVED if key in timing},
+    }
+
+
+def undisturbed(runs: list[dict]) -> int:
+    """How many of ``runs`` the rule let through."""
+    return sum(not run["disturbed"] for run in runs)
+
+
+def trial_interference(
+    runs: list[dict],
+    planned: int,
+    before: interference.CpuTimes | None,
+    after: interference.CpuTimes | None,
+    own_cpu_s: float,
+    isolated: bool,
+) -> dict:
+    """The trial's interference: on the machine while it timed, in its workers, and the cause charged.
+
+    ``steal_s`` and ``others_cpu_s`` cover this process's CPUs from its first timed run to its last;
+    ``others_cpu_s`` is their busy time minus this process's own. The cause looks only at the
+    disturbed runs' workers: their steal against their run delay (rtg/trial/disturbance.py).
+    """
+    cpus = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    delta = after - before if before is not None and after is not None else None
+    disturbed = [run for run in runs if run["disturbed"]]
+
+    def total(which: list[dict], index: int) -> float:
+        return float(sum(signal[index] or 0.0 for run in which for signal in run["signals"]))
+
+    return {
+        "steal_s": delta.steal_s(cpus) if delta else None,
+        "others_cpu_s": max(0.0, delta.busy_s(cpus) - own_cpu_s) if delta else None,
+        "run_delay_s": total(runs, 0),
+        "worker_steal_s": total(runs, 1),
+        "disturbed_runs": len(disturbed),
+        "set_aside_runs": sum(run["set_aside"] for run in runs),
+        "replacement_runs": max(0, len(runs) - planned),
+        "cause": disturbance.cause(total(disturbed, 1), total(disturbed, 0), isolated) if disturbed else None,
     }
 
 
@@ -331,17 +408,36 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         # The first threads a process creates start 2-3x slower (measured: docs/calls.md, "Serialized
         # runs"); one untimed run of the whole scenario keeps that out of every timed run.
         run_threads(functions, WARMUP_N * calls, plan.thread_cpus(), plan.scenario.tokens, calls, warm_expected, beat)
+    # The quiet gate (rtg/trial/quiet.py): everything above (imports, loads, warm-up) is done, timing starts at calm.
+    gate = quiet.wait_for_calm(plan.quiet_wait_limit_s if plan.remeasure else 0.0, judge_others=plan.isolated)
+    machine_before, own_before = interference.cpu_times(), interference.own_cpu_s()
     timings = [timed_run()]
-    for _ in range(run_count(plan.inner_repetitions, timings[0]["wall_s"]) - 1):
+    planned = run_count(plan.inner_repetitions, timings[0]["wall_s"])
+    for _ in range(planned - 1):
         timings.append(timed_run())
     runs = [run_record(i, t) for i, t in enumerate(timings, start=1)]
+    again = None
+    if plan.remeasure and undisturbed(runs) < planned:
+        # Replace disturbed runs, after another look at the machine: at most ``planned`` new runs.
+        again = quiet.wait_for_calm(plan.quiet_wait_limit_s, judge_others=plan.isolated)
+        for _ in range(planned):
+            if undisturbed(runs) >= planned:
+                break
+            timings.append(timed_run())
+            runs.append(run_record(len(runs) + 1, timings[-1]))
+    machine_after, own_after = interference.cpu_times(), interference.own_cpu_s()
+    # Enough undisturbed runs: the statistics use only them, the others are set aside (kept in the record).
+    measured = undisturbed(runs) >= disturbance.enough_runs(planned)
+    for run in runs:
+        run["set_aside"] = bool(measured and run["disturbed"])
     for run, timing in zip(runs, timings, strict=True):
         run["correct"] = all(r.value == expected and (r.calls is None or r.calls.wrong == 0) for r in timing["records"])
-    walls = [t["wall_s"] for t in timings]
-    # threads.csv shows the median run; a run with a wrong value takes its place, so that
+    kept = [t for t, run in zip(timings, runs, strict=True) if not run["set_aside"]]
+    walls = [t["wall_s"] for t in kept]
+    # threads.csv shows the median kept run; a run with a wrong value takes its place, so that
     # check() and the integrity check name the thread that was wrong.
     shown = next((t for t, run in zip(timings, runs, strict=True) if not run["correct"]), None)
-    records: list[ThreadRecord] = (shown or timings[median_run(walls)])["records"]
+    records: list[ThreadRecord] = (shown or kept[median_run(walls)])["records"]
     gil = interpreters.gil_state(interpreters.GIL_ENABLED_AT_START)
     if plan.executor == "processes":  # the kernels ran in the workers: their GIL is the one that counts
         gil["gil_enabled"] = any(flag for t in timings for flag in t["worker_gil_enabled"])
@@ -358,13 +454,14 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
             "value": str(r.value),
             "correct": r.value == expected and (r.calls is None or r.calls.wrong == 0),
             **(r.calls.summary() if r.calls else {"calls": calls}),
+            **dict(zip(interference.THREAD_SIGNALS, r.signals(), strict=True)),
         }
         for r in records
     ]
     correct = all(run["correct"] for run in runs) and all(row["correct"] for row in thread_rows)
 
     def median_of(key: str) -> float | None:
-        values = [t[key] for t in timings if t.get(key) is not None and not math.isnan(t[key])]
+        values = [t[key] for t in kept if t.get(key) is not None and not math.isnan(t[key])]
         return float(statistics.median(values)) if values else None
 
     return {
@@ -393,8 +490,16 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         **{key: median_of(key) for key in OBSERVED},
         "inner_repetitions": plan.inner_repetitions,
         "run_count": len(runs),
-        "serialized_runs": sum(run["serialized"] for run in runs),
+        "planned_runs": planned,
+        "serialized_runs": sum(run["serialized"] for run in runs if not run["set_aside"]),
         "runs": runs,
+        # Interference and its cure (rtg/trial/disturbance.py, docs/method.md "Interference").
+        "remeasure": plan.remeasure,
+        "disturbed": not measured,
+        "quiet_gate": [g.as_record() for g in (gate, again) if g is not None],
+        "interference": trial_interference(
+            runs, planned, machine_before, machine_after, own_after - own_before, plan.isolated
+        ),
         "expected": str(expected),
         # fibonacci (the built-in F(n) mod 2^64), reference (the kernel's own) or agreement (no reference).
         "check": check,
@@ -417,6 +522,7 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
 def run_processes(plan: TrialPlan, build_dir: Path, expected: int | None = None) -> dict:
     """The processes executor, returning what ``run_threads`` returns (plus the workers' GIL state)."""
     load_before = metadata.loadavg()
+    machine_before = interference.cpu_times()
     started_at = time.time()
     run = executors.run_processes(
         plan.backend,
@@ -428,15 +534,18 @@ def run_processes(plan: TrialPlan, build_dir: Path, expected: int | None = None)
         expected=expected,
     )
     ended_at = time.time()
+    machine_after = interference.cpu_times()
     load_after = metadata.loadavg()
     records = []
     for r in run.records:
         record = ThreadRecord(index=r["index"], token=r["token"], cpu=r["cpu"])
         record.start_ns, record.end_ns, record.cpu_s = r["start_ns"], r["end_ns"], r["cpu_s"]
         record.value = int(r["value"])
+        record.run_delay_s, record.involuntary_switches = r.get("run_delay_s"), r.get("involuntary_switches")
         if r.get("calls"):  # the worker's call loop, as a CallLog summary would give it
             record.calls = SummaryLog(r["calls"])
         records.append(record)
+    steal_during(records, machine_before, machine_after)
     return {
         "wall_s": run.wall_s,
         "cpu_s": run.cpu_s,
@@ -502,6 +611,9 @@ def run_trial_under(python: str, plan: TrialPlan, build_dir: Path, manifest_path
         "calls_per_thread": plan.calls_per_thread,
         "switch_interval_ms": plan.switch_interval_ms,
         "heartbeat": plan.heartbeat,
+        "remeasure": plan.remeasure,
+        "quiet_wait_limit_s": plan.quiet_wait_limit_s,
+        "isolated": plan.isolated,
     }
     done = subprocess.run(
         [python, str(worker), json.dumps(spec), str(build_dir), str(manifest_path)],

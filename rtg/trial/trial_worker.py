@@ -28,6 +28,9 @@ if __name__ == "__main__":
         calls_per_thread=int(spec.get("calls_per_thread", 1)),
         switch_interval_ms=float(spec.get("switch_interval_ms", 5.0)),
         heartbeat=bool(spec.get("heartbeat", False)),
+        remeasure=bool(spec.get("remeasure", True)),
+        quiet_wait_limit_s=float(spec.get("quiet_wait_limit_s", 10.0)),
+        isolated=bool(spec.get("isolated", True)),
     )
     manifest = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
     print(json.dumps(run_trial(plan, Path(sys.argv[2]), manifest)))

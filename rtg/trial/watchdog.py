@@ -62,6 +62,17 @@ def limit_seconds(setting: str | float | int | None, n: int, threads: int, runs:
     return value
 
 
+def with_remeasurement(limit_s: float, remeasure: bool, remeasure_limit: int, quiet_wait_s: float) -> float:
+    """The limit of a whole trial job when interference is cured (rtg/trial/disturbance.py).
+
+    Each attempt may replace all its runs (twice the timed work) after two quiet gates, and a
+    trial that stays disturbed gets ``remeasure_limit`` more attempts, each in a new process.
+    """
+    if not remeasure:
+        return limit_s
+    return (1 + max(0, int(remeasure_limit))) * (2 * limit_s + 2 * max(0.0, float(quiet_wait_s)))
+
+
 def runtime_minutes(limit_s: float) -> int:
     """Cluster ``runtime`` (minutes) for a trial limited to ``limit_s``: above the in-trial limit.
 

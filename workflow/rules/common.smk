@@ -116,6 +116,12 @@ def trial_runtime(wildcards):
         trial_threads(wildcards),
         config["inner_repetitions"],
     )
+    limit = watchdog.with_remeasurement(
+        limit,
+        config["remeasure"],
+        config["remeasure_limit"],
+        config["quiet_wait_limit_s"],
+    )
     return watchdog.runtime_minutes(limit)
 
 
