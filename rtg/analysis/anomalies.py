@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rtg.analysis import stats
+from rtg.trial import disturbance
 
 #: Cells noisier than this coefficient of variation are flagged.
 MAX_CV = 0.10
@@ -103,15 +104,27 @@ def noisy_cells(summary: pd.DataFrame) -> list[dict]:
 
 
 def interference(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Trials that shared the machine, with the reason (one row per trial).
+    """Trials that stayed disturbed, with the reason (one row per trial).
+
+    A trial with the schema-3 signals is disturbed when the one rule of
+    rtg/trial/disturbance.py let fewer than half its planned runs through, even
+    after replacing runs and measuring it again; its reason names the cause
+    charged (hypervisor steal, other programs, the pipeline's own jobs) with
+    the amounts. Older records fall back on what they have:
 
     - the 1-minute load average before the trial exceeded the logical CPUs;
     - a single-thread trial got less than 90 % of its wall time as CPU time;
     - a multi-thread trial's wall exceeded 1.1x the sum of its threads' CPU
       time: even run one after another they would have finished sooner.
+
+    (CPU ÷ wall cannot tell steal from other programs: that is why records now carry both.)
     """
     reasons = []
+    signals = "remeasure" in metrics.columns
     for _, row in metrics.iterrows():
+        if signals and pd.notna(row.get("remeasure")):
+            reasons.append(_disturbed_reason(row))
+            continue
         why = []
         if row.get("loadavg_before", 0) > row.get("logical_cpus", float("inf")):
             why.append(f"load average {row['loadavg_before']:.2f} > {int(row['logical_cpus'])} CPUs")
@@ -123,6 +136,25 @@ def interference(metrics: pd.DataFrame) -> pd.DataFrame:
         reasons.append("; ".join(why))
     out = metrics.assign(reason=reasons)
     return out[out["reason"] != ""]
+
+
+def _disturbed_reason(row: pd.Series) -> str:
+    """Why a schema-3 trial stayed disturbed ('' when it did not)."""
+    if str(row.get("disturbed")).strip().lower() not in ("true", "1", "1.0"):
+        return ""
+    kept = int(row["planned_runs"]) - int(row.get("disturbed_runs") or 0)
+    return (
+        f"{row.get('cause') or 'unknown cause'}: {int(row.get('disturbed_runs') or 0)} of its runs disturbed "
+        f"after {int(row.get('attempts') or 1)} attempt(s) (steal {float(row.get('steal_s') or 0):.2f} s, other "
+        f"processes {float(row.get('others_cpu_s') or 0):.2f} CPU-s, workers' run delay "
+        f"{float(row.get('run_delay_s') or 0):.3f} s){'' if kept > 0 else '; no undisturbed run'}"
+    )
+
+
+def _kind(reason: str) -> str:
+    """The flag's kind: the cause charged, when the record names one."""
+    cause = reason.split(":", 1)[0]
+    return f"disturbed by {cause}" if cause in disturbance.CAUSES else "outside interference"
 
 
 def disturbed_cells(metrics: pd.DataFrame, share: float = 0.5) -> set[tuple[str, str, int]]:
@@ -147,7 +179,7 @@ def interference_flags(metrics: pd.DataFrame) -> list[dict]:
         rows.append(
             {
                 "severity": WARNING,
-                "kind": "outside interference",
+                "kind": _kind(first["reason"]),
                 "cell": _cell(first, keys, metrics),
                 "message": f"{len(group)} of {total} trials: {first['reason']}",
             }

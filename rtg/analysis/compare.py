@@ -117,7 +117,7 @@ def load(folder: str | Path, verify: bool = True) -> Run:
     if verify:
         check_integrity(folder, timings)
     runs_csv = folder / "runs.csv"
-    runs = pd.read_csv(runs_csv) if runs_csv.is_file() else None
+    runs = stats.kept_runs(pd.read_csv(runs_csv)) if runs_csv.is_file() else None
     environment = json.loads((folder / "environment.json").read_text(encoding="utf-8"))
     return Run(folder, stats.attach_runs(stats.valid_trials(timings), runs), environment)
 

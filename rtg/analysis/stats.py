@@ -472,6 +472,13 @@ def race_columns(cell: pd.DataFrame) -> dict[str, float | int | bool]:
     return out
 
 
+def kept_runs(runs: pd.DataFrame | None) -> pd.DataFrame | None:
+    """runs.csv without the runs set aside as disturbed (rtg/trial/disturbance.py): what every statistic uses."""
+    if runs is None or "set_aside" not in runs.columns:
+        return runs
+    return runs[~truthy(runs["set_aside"])].reset_index(drop=True)
+
+
 def attach_runs(timings: pd.DataFrame, runs: pd.DataFrame | None) -> pd.DataFrame:
     """``timings`` with a ``run_walls`` column: each process's run wall times (its own wall_s without runs.csv)."""
     out = timings.copy()

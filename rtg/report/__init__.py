@@ -34,6 +34,7 @@ from rtg.report import environment as environment_section
 from rtg.report import figures as figures_section
 from rtg.report import flags as flags_section
 from rtg.report import freethreading as freethreading_section
+from rtg.report import interference as interference_section
 from rtg.report import kernels as kernels_section
 from rtg.report import nodes as nodes_section
 from rtg.report import race as race_section
@@ -68,6 +69,7 @@ SECTIONS = (
     answer_section,
     compare_section,
     flags_section,
+    interference_section,
     claims_section,
     freethreading_section,
     kernels_section,
@@ -106,6 +108,7 @@ def build(
     that measurably differ get a ``node_group`` cell key first (rtg/analysis/nodes.py), so no
     table below pools two kinds of node; the split table is ``parts["timings"]``.
     """
+    all_runs, runs = runs, stats.kept_runs(runs)
     node_comparison = node_analysis.compare_nodes(timings, seed=seed)
     timings = node_analysis.with_node_groups(timings, node_comparison)
     with_runs = stats.attach_runs(timings, runs)
@@ -141,6 +144,8 @@ def build(
         # (backend, scenario, n) cells with outside interference in half their trials (rtg/analysis/anomalies.py).
         "disturbed": disturbed,
         "runs": runs,
+        # Every timed run, those set aside as disturbed included (the interference section).
+        "all_runs": all_runs,
         "timings": timings,
         "node_comparison": node_comparison,
         "node_cells": node_cells,

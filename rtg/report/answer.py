@@ -123,8 +123,8 @@ def without_gil(summary: pd.DataFrame, machine: str, disturbed: set[tuple[str, s
             )
         elif busy:
             why = (
-                f"but other programs used the CPUs during {', '.join(sorted(set(busy)))} (see the flags), so these "
-                f"ratios reflect a busy machine, not the interpreter; rerun on an idle machine."
+                f"but {', '.join(sorted(set(busy)))} stayed disturbed by interference (its cause and size are in "
+                f"“Interference”), so these ratios reflect a busy machine, not the interpreter."
             )
         else:
             why = (
@@ -192,7 +192,7 @@ def answer(
     if late and control_failed:
         second = (
             f"For the same reason the start-order comparison (GIL-holding thread first: {_ratios_text(late)}) "
-            f"is no evidence either way; rerun on an idle machine (load average below the number of CPUs)."
+            f"is no evidence either way (what disturbed the machine, and how much: “Interference”)."
         )
     elif late:
         top_n = stats.largest_n(summary)["n"]
@@ -255,7 +255,11 @@ def claims_sentence(claims_table: pd.DataFrame, flags: pd.DataFrame) -> str:
             ).sum()
         )
     warnings = int((flags["severity"] == anomalies.WARNING).sum()) if len(flags) else 0
-    disturbed = int((flags["kind"] == "outside interference").sum()) if len(flags) else 0
+    disturbed = (
+        int(flags["kind"].str.startswith("disturbed by").sum() + (flags["kind"] == "outside interference").sum())
+        if len(flags)
+        else 0
+    )
     were = "was" if tally[claims.REPRODUCED] == 1 else "were"
     return (
         f"Of the blog's claims, {tally[claims.REPRODUCED]} {were} reproduced, "
@@ -264,7 +268,7 @@ def claims_sentence(claims_table: pd.DataFrame, flags: pd.DataFrame) -> str:
         + f", {tally[claims.INCONCLUSIVE]} inconclusive and {tally[claims.NOT_TESTED]} not tested; "
         + (
             f"the measurement raised {warnings} warning{'s' if warnings != 1 else ''}"
-            + (f" ({disturbed} cells disturbed by outside interference)" if disturbed else "")
+            + (f" ({disturbed} cells stayed disturbed by interference)" if disturbed else "")
             + ", listed next."
             if warnings
             else "no warning was raised about the measurement itself."
@@ -307,6 +311,7 @@ def own_kernel_sentences(inputs: Inputs) -> list[str]:
 
 
 def context(inputs: Inputs) -> dict[str, Any]:
+    from rtg.analysis import interference
     from rtg.report.nodes import answer_sentences
 
     parts = inputs.parts
@@ -316,6 +321,7 @@ def context(inputs: Inputs) -> dict[str, Any]:
         "answer": answer(
             parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
         )
+        + interference.sentences(interference.overview(inputs.timings))
         + answer_sentences(parts.get("node_comparison")),
     }
 

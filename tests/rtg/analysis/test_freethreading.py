@@ -180,14 +180,14 @@ def test_the_contention_finding_is_explained_and_its_test_reported():
     assert section.contention_lines(pd.DataFrame(rows[1:]), FREE) == []
 
 
-def test_a_free_threaded_pair_slowed_by_other_programs_is_blamed_on_the_machine_only_when_flagged():
+def test_a_free_threaded_pair_slowed_by_interference_is_blamed_on_the_machine_only_when_flagged():
     from rtg.report.answer import without_gil
 
     row = {"interpreter": FREE, "backend": "cython", "scenario": "gil+gil", "n": 100_000_000, "ratio": 1.7,
            "ratio_ci_low": 1.6, "ratio_ci_high": 1.8}  # fmt: skip
     summary = pd.DataFrame([row])
     [flagged] = without_gil(summary, "m", {("cython", "gil+gil", 100_000_000)})
-    assert "other programs used the CPUs during cython" in flagged and "not the interpreter" in flagged
+    assert "cython stayed disturbed by interference" in flagged and "not the interpreter" in flagged
     [unflagged] = without_gil(summary, "m", set())
     assert "something other than a GIL kept them from running fully in parallel" in unflagged
     assert "busy machine" not in unflagged
