@@ -41,8 +41,12 @@ def thread_counters() -> tuple[float | None, int | None]:
     None where the kernel does not say (no ``/proc/thread-self/schedstat``, not Linux).
     """
     try:
-        with open("/proc/thread-self/schedstat", "rb") as handle:
-            run_delay = int(handle.read().split()[1]) / 1e9
+        # os.open/os.read, not open(): no buffered file object inside the timed region (3 µs, not 10).
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        try:
+            run_delay = int(os.read(fd, 128).split()[1]) / 1e9
+        finally:
+            os.close(fd)
     except (OSError, IndexError, ValueError):
         run_delay = None
     try:
