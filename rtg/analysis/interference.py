@@ -138,8 +138,10 @@ def sentences(info: dict) -> list[str]:
 
 
 def _cause_text(info: dict) -> str:
-    cause = info.get("cause")
+    """Every cause charged, the most frequent first, with how many trials each disturbed, then the sizes."""
     sizes = f"steal {info['steal_s']:.2f} CPU-s, other processes {info['others_cpu_s']:.2f} CPU-s while trials timed"
-    if cause is None:
+    causes = sorted((info.get("causes") or {}).items(), key=lambda item: -item[1])
+    if not causes:
         return sizes
-    return f"mostly {cause} ({sizes})"
+    named = " and ".join(f"{cause} in {count} trial{'s' if count != 1 else ''}" for cause, count in causes)
+    return f"{named} ({sizes})"
