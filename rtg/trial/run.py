@@ -199,7 +199,7 @@ def _timed_threads(
 ) -> dict:
     load_before = metadata.loadavg()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-    machine_before = interference.cpu_times()
+    machine_before = interference.cpu_times_at_most_every()
     started_at = time.time()
     origin_ns = time.perf_counter_ns()
     threads = [
@@ -215,7 +215,7 @@ def _timed_threads(
         thread.join()
     wall_ns = time.perf_counter_ns() - origin_ns
     ended_at = time.time()
-    machine_after = interference.cpu_times()
+    machine_after = interference.cpu_times_at_most_every()
     steal_during(records, machine_before, machine_after)
     observed: dict = {}
     if beat is not None:
@@ -522,7 +522,7 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
 def run_processes(plan: TrialPlan, build_dir: Path, expected: int | None = None) -> dict:
     """The processes executor, returning what ``run_threads`` returns (plus the workers' GIL state)."""
     load_before = metadata.loadavg()
-    machine_before = interference.cpu_times()
+    machine_before = interference.cpu_times_at_most_every()
     started_at = time.time()
     run = executors.run_processes(
         plan.backend,
@@ -534,7 +534,7 @@ def run_processes(plan: TrialPlan, build_dir: Path, expected: int | None = None)
         expected=expected,
     )
     ended_at = time.time()
-    machine_after = interference.cpu_times()
+    machine_after = interference.cpu_times_at_most_every()
     load_after = metadata.loadavg()
     records = []
     for r in run.records:
