@@ -1,6 +1,7 @@
 """Integrity checks on real trial records (a really compiled Cython kernel), then tampered with."""
 
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,85 @@ def test_a_record_must_lie_at_the_path_its_own_axis_values_give():
         {**record, "interpreter": "cpython-3.13.5t"}, "results/trials/threads/cpython-3.11.7/cython/gil/n10/rep1.json"
     )
     assert "cpython-3.13.5t" in other_interpreter
+
+
+# Interference (record schema 3): runs set aside as disturbed stay in the record, out of its values.
+
+
+def gated_trial(built, scenario="nogil+gil", rep=1) -> dict:
+    """A real trial whose quiet gate waits at most half a second (the checks below edit its runs)."""
+    build_dir, manifest = built
+    plan = TrialPlan("cython", parse(scenario), n=20_000, rep=rep, inner_repetitions=5, quiet_wait_limit_s=0.5)
+    record = run_trial(plan, build_dir, manifest)
+    record["metadata"]["config_sha256"] = records.config_digest(CONFIG)
+    return record
+
+
+def set_aside_first(record: dict, disturbed: bool = True) -> dict:
+    """Set the first run aside (as the trial would a disturbed one) and give the record the values of the rest."""
+    runs = record["runs"]
+    for run in runs:
+        run["set_aside"] = False
+    runs[0].update(disturbed=disturbed, set_aside=True)
+    kept = [r for r in runs if not r["set_aside"]]
+    record["wall_s"] = statistics.median(r["wall_s"] for r in kept)
+    record["serialized_runs"] = sum(r["serialized"] for r in kept)
+    return record
+
+
+def test_a_real_schema_3_trial_with_a_disturbed_run_set_aside_is_accepted(built, digests, tmp_path):
+    record = gated_trial(built)
+    assert record["schema_version"] == 3
+    path = write_trial(tmp_path, records.seal(set_aside_first(record)))
+    (trial,) = integrity.read_checked([path], digests)
+    assert trial["runs"][0]["set_aside"] is True
+
+
+def test_a_run_set_aside_that_the_rule_let_through_is_refused(built, digests, tmp_path):
+    # Setting aside an undisturbed run would pick the runs the values rest on: never allowed.
+    path = write_trial(tmp_path, records.seal(set_aside_first(gated_trial(built), disturbed=False)))
+    assert "a run was set aside that the disturbance rule let through" in refused([path], digests)
+
+
+def test_wall_s_must_be_the_median_of_the_kept_runs_not_of_all(built, digests, tmp_path):
+    record = set_aside_first(gated_trial(built))
+    record["runs"][0]["wall_s"] = 1000.0  # the disturbed run was slow; the median of all runs would differ
+    every = statistics.median(r["wall_s"] for r in record["runs"])
+    kept = statistics.median(r["wall_s"] for r in record["runs"][1:])
+    assert every != kept
+    record["wall_s"] = every
+    path = write_trial(tmp_path, records.seal(record))
+    assert "wall_s is not the median of the kept runs' wall times" in refused([path], digests)
+
+
+def test_serialized_runs_counts_only_the_kept_runs(built, digests, tmp_path):
+    record = set_aside_first(gated_trial(built))
+    record["runs"][0]["serialized"] = True
+    record["serialized_runs"] = sum(r["serialized"] for r in record["runs"])  # the set-aside run counted too
+    path = write_trial(tmp_path, records.seal(record))
+    assert "serialized_runs does not count the serialized kept runs" in refused([path], digests)
+
+
+def test_an_earlier_attempt_with_a_wrong_value_is_refused(built, digests, tmp_path):
+    record = gated_trial(built)
+    earlier = {"attempt": 1, "disturbed": True, "runs": [{**r, "correct": False} for r in record["runs"]]}
+    record.update(attempt=2, attempts=2, earlier_attempts=[earlier])
+    path = write_trial(tmp_path, records.seal(record))
+    assert "attempt 1 computed a wrong value" in refused([path], digests)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda r: r.pop("interference"), "'interference' is a required property"),
+        (lambda r: r.pop("quiet_gate"), "'quiet_gate' is a required property"),
+        (lambda r: r["interference"].update(cause="the weather"), "interference/cause"),
+        (lambda r: r["runs"][0]["signals"][0].__setitem__(0, -0.1), "runs/0/signals/0/0"),
+        (lambda r: r["runs"][0]["signals"].__setitem__(0, [0.0, 0.0]), "runs/0/signals/0"),
+    ],
+)
+def test_schema_3_interference_fields_are_checked(built, digests, tmp_path, edit, expected):
+    record = gated_trial(built)
+    edit(record)
+    path = write_trial(tmp_path, records.seal(record))
+    assert expected in refused([path], digests)
