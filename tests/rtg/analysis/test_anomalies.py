@@ -116,3 +116,27 @@ def test_slow_native_kernels_are_flagged_from_the_cycles_table():
     assert rows[0]["cell"] == "cython / nogil / n=1,000,000,000"
     assert "2.10 cycles" in rows[0]["message"]
     assert anomalies.slow_kernels(None) == []
+
+
+def test_a_schema_3_trial_is_flagged_by_the_cause_it_measured_never_by_cpu_shares():
+    timings, threads = simulate(backends=("numba",), scenarios=("gil", "gil+gil"), n_values=(10**8,), repetitions=4)
+    timings = timings.assign(
+        disturbed=False, cause=None, steal_s=0.0, others_cpu_s=0.0, run_delay_s=0.0, planned_runs=5,
+        disturbed_runs=0, attempts=1, remeasure=True,
+    )  # fmt: skip
+    steal = timings.index[timings["scenario"] == "gil"][:2]
+    timings.loc[steal, ["disturbed", "cause", "steal_s", "disturbed_runs", "attempts"]] = [
+        True, "hypervisor steal", 1.5, 5, 3,
+    ]  # fmt: skip
+    # A trial that lost CPU time (the old guess) but whose signals say no run was disturbed: no flag.
+    quiet = timings.index[timings["scenario"] == "gil+gil"][0]
+    timings.loc[quiet, "loadavg_before"] = 9.0
+    metrics = stats.trial_metrics(timings, threads)
+    suspect = anomalies.interference(metrics)
+    assert sorted(suspect.index.tolist()) == sorted(steal.tolist())
+    assert suspect.iloc[0]["reason"].startswith("hypervisor steal: 5 of its runs disturbed after 3 attempt(s)")
+    [flag] = anomalies.interference_flags(metrics)
+    assert flag["kind"] == "disturbed by hypervisor steal"
+    assert "other programs" not in flag["kind"] + flag["message"]
+    assert flag["message"].startswith("2 of 4 trials: hypervisor steal")
+    assert anomalies.disturbed_cells(metrics) == {("numba", "gil", 10**8)}
