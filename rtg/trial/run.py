@@ -427,9 +427,10 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
             runs.append(run_record(len(runs) + 1, timings[-1]))
     machine_after, own_after = interference.cpu_times(), interference.own_cpu_s()
     # Enough undisturbed runs: the statistics use only them, the others are set aside (kept in the record).
+    # remeasure: false keeps every run as measured (raw numbers): the rule's verdict is recorded, nothing set aside.
     measured = undisturbed(runs) >= disturbance.enough_runs(planned)
     for run in runs:
-        run["set_aside"] = bool(measured and run["disturbed"])
+        run["set_aside"] = bool(plan.remeasure and measured and run["disturbed"])
     for run, timing in zip(runs, timings, strict=True):
         run["correct"] = all(r.value == expected and (r.calls is None or r.calls.wrong == 0) for r in timing["records"])
     kept = [t for t, run in zip(timings, runs, strict=True) if not run["set_aside"]]
