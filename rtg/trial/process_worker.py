@@ -34,6 +34,10 @@ def run(
     if getattr(module, "prepare", None) is not None:
         fib = module.prepare(mode, Path(build_dir), n // calls, 0)
     fib(2)  # Numba loads its cached machine code on the first call: keep that out of the kernel's span
+    from rtg.trial import interference
+
+    # Read before the call too: the process's counters run from its spawn, its start-up is not the call's.
+    delay0, switches0 = interference.thread_counters()
     ready_ns = time.perf_counter_ns()
     cpu0 = time.thread_time()
     start_ns = time.perf_counter_ns()
@@ -49,10 +53,9 @@ def run(
         value = call_loop(fib, n, calls, expected, log)
     end_ns = time.perf_counter_ns()
     cpu_s = time.thread_time() - cpu0
-    # Since this process started (its span runs from spawn): rtg/trial/interference.py.
-    from rtg.trial import interference
-
-    run_delay_s, switches = interference.thread_counters()
+    delay1, switches1 = interference.thread_counters()
+    run_delay_s = delay1 - delay0 if delay0 is not None and delay1 is not None else None
+    switches = switches1 - switches0 if switches0 is not None and switches1 is not None else None
     return {
         "pid": os.getpid(),
         "ready_ns": ready_ns,

@@ -4,8 +4,9 @@ Inside one process a trial already replaces its disturbed runs (rtg/trial/run.py
 When too few runs came through (``disturbed`` in its record), the disturbance
 outlasted the trial, or the process itself was unlucky; the trial is then
 measured again from scratch in a new interpreter, after the quiet gate, up to
-``remeasure_limit`` more times. The record kept is the first undisturbed
-attempt, else the one with the most undisturbed runs; every other attempt stays
+``remeasure_limit`` more times, stopping at the first undisturbed attempt.
+The record kept is that attempt, else the one with the most undisturbed runs
+(the latest on a tie); every other attempt stays
 in it under ``earlier_attempts`` with its runs and signals (nothing measured is
 dropped).
 """

@@ -102,7 +102,7 @@ class TrialPlan:
     #: Cure interference: wait for calm before timing, replace disturbed runs (rtg/trial/disturbance.py).
     remeasure: bool = True
     #: The quiet gate waits at most this long before the first timed run (rtg/trial/quiet.py).
-    quiet_wait_limit_s: float = 10.0
+    quiet_wait_limit_s: float = 5.0
     #: Trials run alone (isolate_trials): other processes' activity is judged; else it is the pipeline's own.
     isolated: bool = True
 

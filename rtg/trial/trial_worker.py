@@ -29,7 +29,7 @@ if __name__ == "__main__":
         switch_interval_ms=float(spec.get("switch_interval_ms", 5.0)),
         heartbeat=bool(spec.get("heartbeat", False)),
         remeasure=bool(spec.get("remeasure", True)),
-        quiet_wait_limit_s=float(spec.get("quiet_wait_limit_s", 10.0)),
+        quiet_wait_limit_s=float(spec.get("quiet_wait_limit_s", 5.0)),
         isolated=bool(spec.get("isolated", True)),
     )
     manifest = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
