@@ -62,15 +62,21 @@ def limit_seconds(setting: str | float | int | None, n: int, threads: int, runs:
     return value
 
 
-def with_remeasurement(limit_s: float, remeasure: bool, remeasure_limit: int, quiet_wait_s: float) -> float:
-    """The limit of a whole trial job when interference is cured (rtg/trial/disturbance.py).
+def gate_allowance(remeasure: bool, quiet_wait_s: float) -> float:
+    """What one attempt may wait at the quiet gate beyond its limit: two gates (before timing, before replacing)."""
+    return 2 * max(0.0, float(quiet_wait_s)) if remeasure else 0.0
 
-    Each attempt may replace all its runs (twice the timed work) after two quiet gates, and a
-    trial that stays disturbed gets ``remeasure_limit`` more attempts, each in a new process.
+
+def with_remeasurement(limit_s: float, remeasure: bool, remeasure_limit: int, quiet_wait_s: float) -> float:
+    """The longest a whole trial job may take when interference is cured (rtg/trial/disturbance.py).
+
+    Each attempt has the trial's limit plus its gates' allowance, and a trial that stays
+    disturbed gets ``remeasure_limit`` more attempts, each in a new process. The cluster's
+    ``runtime`` is set from this.
     """
     if not remeasure:
         return limit_s
-    return (1 + max(0, int(remeasure_limit))) * (2 * limit_s + 2 * max(0.0, float(quiet_wait_s)))
+    return (1 + max(0, int(remeasure_limit))) * (limit_s + gate_allowance(remeasure, quiet_wait_s))
 
 
 def runtime_minutes(limit_s: float) -> int:
@@ -83,26 +89,29 @@ def runtime_minutes(limit_s: float) -> int:
 
 
 @contextlib.contextmanager
-def guard(limit_s: float, log: TextIO, what: str, grace_s: float = GRACE_S) -> Iterator[None]:
-    """Stop the process if the body runs longer than ``limit_s``; dump stacks on fatal signals.
+def guard(limit_s: float, log: TextIO, what: str, grace_s: float = GRACE_S, allowance_s: float = 0.0) -> Iterator[None]:
+    """Stop the process if the body runs longer than ``limit_s`` + ``allowance_s``; dump stacks on fatal signals.
 
-    ``log`` must be a real file (faulthandler writes to its descriptor).
+    ``allowance_s`` is time the body may spend waiting on purpose (the quiet gate, rtg/trial/quiet.py),
+    on top of the user's limit. ``log`` must be a real file (faulthandler writes to its descriptor).
     Everything is undone on exit, before ``log`` is closed.
     """
+    extra = f", plus {allowance_s:g} s the quiet gate may wait" if allowance_s > 0 else ""
     print(
-        f"watchdog: {what} may run for at most {limit_s:g} s (config trial_time_limit_s). If the GIL is held "
-        f"then, faulthandler stops it {grace_s:g} s later: its 'Timeout (h:mm:ss)!' below means {MESSAGE}.",
+        f"watchdog: {what} may run for at most {limit_s:g} s (config trial_time_limit_s{extra}). If the GIL is "
+        f"held then, faulthandler stops it {grace_s:g} s later: its 'Timeout (h:mm:ss)!' below means {MESSAGE}.",
         file=log,
         flush=True,
     )
     done = threading.Event()
+    limit_s = limit_s + max(0.0, allowance_s)
 
     def watch() -> None:
         if done.wait(limit_s):
             return
         message = (
-            f"{MESSAGE}: {what} ran longer than its limit of {limit_s:g} s (config trial_time_limit_s) "
-            "and was stopped. Stacks of all threads follow."
+            f"{MESSAGE}: {what} ran longer than its limit of {limit_s - allowance_s:g} s (config "
+            f"trial_time_limit_s{extra}) and was stopped. Stacks of all threads follow."
         )
         print(message, file=log, flush=True)
         faulthandler.dump_traceback(file=log, all_threads=True)

@@ -43,23 +43,29 @@ def main(sm) -> None:
             sm.config.get("trial_time_limit_s", "auto"), plan.n, plan.scenario.threads, plan.inner_repetitions
         )
         remeasure_limit = int(sm.config.get("remeasure_limit", 2)) if plan.remeasure else 0
-        limit = watchdog.with_remeasurement(limit, plan.remeasure, remeasure_limit, plan.quiet_wait_limit_s)
+        allowance = watchdog.gate_allowance(plan.remeasure, plan.quiet_wait_limit_s)
         manifest_path = Path(sm.input.manifest)
-        with watchdog.guard(limit, log, f"trial {key}"):
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            fault = faults.requested(key)
-            if fault == "hold":
-                faults.hold(key)
-            elif fault:
-                faults.inject(fault, lambda: _gil_kernel(plan.backend, manifest_path.parent))
-            build_dir = manifest_path.parent
-            if elsewhere:
-                first = lambda: run_trial_under(python, plan, build_dir, manifest_path)  # noqa: E731
-            else:
-                first = lambda: run_trial(plan, build_dir, manifest)  # noqa: E731
-            # A trial that stays disturbed is measured again in a new process (rtg/trial/remeasure.py).
-            again = lambda: run_trial_under(python or sys.executable, plan, build_dir, manifest_path)  # noqa: E731
-            result = remeasure.attempts(first, again, remeasure_limit)
+        build_dir = manifest_path.parent
+
+        def first() -> dict:
+            with watchdog.guard(limit, log, f"trial {key}", allowance_s=allowance):
+                manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+                fault = faults.requested(key)
+                if fault == "hold":
+                    faults.hold(key)
+                elif fault:
+                    faults.inject(fault, lambda: _gil_kernel(plan.backend, build_dir))
+                if elsewhere:
+                    return run_trial_under(python, plan, build_dir, manifest_path)
+                return run_trial(plan, build_dir, manifest)
+
+        def again() -> dict:
+            # A trial that stays disturbed is measured again in a new process (rtg/trial/remeasure.py),
+            # each attempt under the same time limit.
+            with watchdog.guard(limit, log, f"trial {key} (measured again)", allowance_s=allowance):
+                return run_trial_under(python or sys.executable, plan, build_dir, manifest_path)
+
+        result = remeasure.attempts(first, again, remeasure_limit)
         result["metadata"]["config_sha256"] = config_digest(sm.config)
         print(json.dumps(result, indent=1))
         check(result)  # a wrong value fails the job; the full record stays in the log
