@@ -151,9 +151,9 @@ def _disturbed_reason(row: pd.Series) -> str:
     )
 
 
-def _kind(reason: str) -> str:
-    """The flag's kind: the cause charged, when the record names one."""
-    cause = reason.split(":", 1)[0]
+def _kind(row: pd.Series) -> str:
+    """The flag's kind: the cause the trial's record charged, when it names one (schema 3)."""
+    cause = row.get("cause")
     return f"disturbed by {cause}" if cause in disturbance.CAUSES else "outside interference"
 
 
@@ -179,7 +179,7 @@ def interference_flags(metrics: pd.DataFrame) -> list[dict]:
         rows.append(
             {
                 "severity": WARNING,
-                "kind": _kind(first["reason"]),
+                "kind": _kind(first),
                 "cell": _cell(first, keys, metrics),
                 "message": f"{len(group)} of {total} trials: {first['reason']}",
             }

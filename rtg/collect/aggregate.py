@@ -122,17 +122,19 @@ def interference_columns(trial: dict) -> dict:
     }
 
 
+def cpu_share(start_ns: int, end_ns: int, cpu_s: float) -> float | None:
+    """A worker's CPU time ÷ its span (None for an empty span)."""
+    span = (end_ns - start_ns) / 1e9
+    return cpu_s / span if span > 0 else None
+
+
 def thread_signals(threads: list, signals: list | None) -> list[dict]:
     """Per thread of one run: run delay, steal on its CPU, involuntary switches, CPU ÷ wall of its span."""
     rows = []
     for i, (start, end, cpu_s) in enumerate(threads):
         signal = signals[i] if signals else [None, None, None]
-        span = (end - start) / 1e9
         rows.append(
-            {
-                **dict(zip(interference.THREAD_SIGNALS, signal, strict=True)),
-                "cpu_share": cpu_s / span if span > 0 else None,
-            }
+            {**dict(zip(interference.THREAD_SIGNALS, signal, strict=True)), "cpu_share": cpu_share(start, end, cpu_s)}
         )
     return rows
 
@@ -204,7 +206,7 @@ def threads_table(trials: list[dict]) -> pd.DataFrame:
             "max_gap_s": r.get("max_gap_s", 0.0),
             "max_wait_s": r.get("max_wait_s", 0.0),
             **{key: r.get(key) for key in interference.THREAD_SIGNALS},
-            "cpu_share": r["cpu_s"] / span if (span := (r["end_ns"] - r["start_ns"]) / 1e9) > 0 else None,
+            "cpu_share": cpu_share(r["start_ns"], r["end_ns"], r["cpu_s"]),
         }
         for t in trials
         for r in t["thread_records"]
