@@ -28,7 +28,7 @@ def test_every_listed_figure_is_drawn(drawn):
 
 def test_every_axis_has_units_and_every_figure_a_title(drawn):
     units = re.compile(
-        r"\((ms|ns|%|×|min|loop iterations.*|threads in start order|start order)\)|share of trials|backend"
+        r"\((ms|ns|%|×|min|count|loop iterations.*|threads in start order|start order)\)|share of trials|backend"
     )
     for name, fig in drawn.items():
         assert fig._suptitle is not None and fig._suptitle.get_text(), name
