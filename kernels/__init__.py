@@ -13,10 +13,11 @@ special-cases one:
     describes the toolchain. Runs once, in the build rule, never in a trial.
 
 ``entry_point(mode: str, build_dir: Path) -> Callable[[int], int]``
-    Return the function for ``mode`` ("gil": holds the GIL for the whole
-    loop, "nogil": releases it). The callable takes a Python int ``n`` and
-    returns F(n) mod 2**64 as a Python int in [0, 2**64). Only the requested
-    entry point is loaded, so a trial pays for what it uses.
+    Return the function for ``mode`` (one of the kernel's ``MODES``; for the
+    Fibonacci kernels "gil": holds the GIL for the whole loop, "nogil":
+    releases it). The callable takes a Python int ``n`` and returns F(n) mod
+    2**64 as a Python int in [0, 2**64). Only the requested entry point is
+    loaded, so a trial pays for what it uses.
 
 Optional, for a kernel that does not compute F(n) mod 2**64 (the user's own):
 
@@ -39,6 +40,19 @@ Optional, for a kernel that does not compute F(n) mod 2**64 (the user's own):
 
 Optional facts a kernel states about itself, read by ``stated`` (the one place
 their defaults apply), so that rtg keeps no table of backend names:
+
+``MODES: tuple[str, ...]`` (default ``("gil", "nogil")``)
+    The entry points the kernel offers, each a scenario token (lower-case
+    letters, digits, ``_``). A kernel that wraps one library call offers one,
+    e.g. ``("call",)``: its scenarios are ``call``, ``call+call``, ... and
+    ``n`` means what the kernel says (calls, bytes, elements).
+
+``SOURCE_SAYS: dict[str, str]`` (default: derived for gil/nogil, else ``{}``) and ``SOURCE_CITES: str``
+    What the called code's source says about the GIL, per mode: "releases",
+    "holds" or "partly", and where it says so (file and macro). The report
+    holds each measured verdict against it ("Which calls release the GIL").
+    Left out, a gil/nogil kernel says gil: holds, nogil: releases (holds when
+    ``RELEASES_GIL`` is False); any other mode is unknown.
 
 ``REQUIRES: dict[str, list[str]]`` (default ``{}``: nothing)
     The importable modules the backend needs in an interpreter, per phase:
@@ -70,9 +84,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -86,8 +101,12 @@ BACKENDS: dict[str, str] = {
     "python_private": "kernels.python_private_backend",
 }
 
-#: The two entry points every backend provides.
+#: The two entry points of the Fibonacci backends: what a kernel offers when it states no ``MODES``.
 MODES: tuple[str, ...] = ("gil", "nogil")
+#: A mode's name: a scenario token (rtg/core/scenarios.py).
+MODE_NAME = r"[a-z][a-z0-9_]*"
+#: What ``SOURCE_SAYS`` may say about a mode.
+SOURCE_VERDICTS: tuple[str, ...] = ("releases", "holds", "partly")
 
 MASK64 = (1 << 64) - 1
 
@@ -105,6 +124,9 @@ STATED_DEFAULTS: dict[str, object] = {
     "NEEDS_HEADERS": False,
     "NATIVE": True,
     "RELEASES_GIL": True,
+    "MODES": MODES,
+    "SOURCE_SAYS": None,  # derived in ``stated``
+    "SOURCE_CITES": "",
 }
 #: The phases ``REQUIRES`` may name.
 PHASES: tuple[str, ...] = ("build", "run")
@@ -213,6 +235,12 @@ class Stated:
     needs_headers: bool
     native: bool
     releases_gil: bool
+    #: The entry points, in the kernel's order (scenario tokens).
+    modes: tuple[str, ...] = MODES
+    #: mode -> "releases" / "holds" / "partly": what the called code's source says; a mode left out is unknown.
+    source_says: Mapping[str, str] = field(default_factory=dict)
+    #: Where the source says it.
+    source_cites: str = ""
 
     def modules(self, phase: str) -> list[str]:
         """The modules the backend needs in an interpreter to ``phase`` ("build" or "run")."""
@@ -226,6 +254,26 @@ def _stated_problems(module: ModuleType) -> list[str]:
         value = getattr(module, name, default)
         if isinstance(default, bool) and not isinstance(value, bool):
             found.append(f"its {name} is {value!r}, not True or False")
+    modes = getattr(module, "MODES", MODES)
+    if not (
+        isinstance(modes, (list, tuple))
+        and modes
+        and all(isinstance(m, str) and re.fullmatch(MODE_NAME, m) for m in modes)
+        and len(set(modes)) == len(modes)
+    ):
+        found.append(
+            f"its MODES is {modes!r}, not a non-empty tuple of distinct names of lower-case letters, digits "
+            f"and _ (e.g. ('call',))"
+        )
+    says = getattr(module, "SOURCE_SAYS", None)
+    if says is not None and not (
+        isinstance(says, dict)
+        and all(isinstance(m, str) for m in says)
+        and all(v in SOURCE_VERDICTS for v in says.values())
+    ):
+        found.append(f"its SOURCE_SAYS is {says!r}, not a dict of mode to {' or '.join(map(repr, SOURCE_VERDICTS))}")
+    if not isinstance(getattr(module, "SOURCE_CITES", ""), str):
+        found.append("its SOURCE_CITES is not a string")
     requires = getattr(module, "REQUIRES", {})
     if not (
         isinstance(requires, dict)
@@ -253,13 +301,26 @@ def stated(backend: str) -> Stated:
     if wrong:
         raise KernelError(f"{module.__file__}: {'; '.join(wrong)}")
     value = {name: getattr(module, name, default) for name, default in STATED_DEFAULTS.items()}
+    modes = tuple(value["MODES"])
+    says = value["SOURCE_SAYS"]
+    if says is None:  # the Fibonacci kernels' own facts: gil holds it, nogil releases it unless it cannot
+        derived = {"gil": "holds", "nogil": "releases" if value["RELEASES_GIL"] else "holds"}
+        says = {mode: verdict for mode, verdict in derived.items() if mode in modes}
     return Stated(
         requires={phase: tuple(modules) for phase, modules in value["REQUIRES"].items()},
         needs_compiler=value["NEEDS_COMPILER"],
         needs_headers=value["NEEDS_HEADERS"],
         native=value["NATIVE"],
         releases_gil=value["RELEASES_GIL"],
+        modes=modes,
+        source_says=dict(says),
+        source_cites=value["SOURCE_CITES"],
     )
+
+
+def modes_of(backend: str) -> tuple[str, ...]:
+    """The entry points ``backend`` offers (its ``MODES``): the tokens its scenarios may use."""
+    return stated(backend).modes
 
 
 def reference_of(backend: str) -> Callable[[int], int] | None:
@@ -293,6 +354,7 @@ def cflags_for(backend: str, cflags: list[str]) -> list[str]:
 def facts(backend: str) -> dict:
     """What the report says about a backend: built-in or whose file, how it is checked, its memory traffic."""
     module = load(backend)
+    facts_stated = stated(backend)
     bytes_per_iteration = getattr(module, "BYTES_PER_ITERATION", None)
     return {
         "backend": backend,
@@ -303,4 +365,9 @@ def facts(backend: str) -> dict:
         "bytes_per_iteration": int(bytes_per_iteration) if bytes_per_iteration else None,
         # Which of the machine's bandwidths bounds it: "read" (a streaming reduction) or "copy" (reads and writes).
         "memory_traffic": getattr(module, "MEMORY_TRAFFIC", "read"),
+        # Its entry points, and what the called code's source says about the GIL in each (the report holds
+        # the measured verdict against it).
+        "modes": list(facts_stated.modes),
+        "source_says": dict(facts_stated.source_says),
+        "source_cites": facts_stated.source_cites,
     }

@@ -25,6 +25,10 @@ NEEDS_COMPILER = True
 NEEDS_HEADERS = False
 NATIVE = True
 RELEASES_GIL = True
+#: Its two entry points, and what their code says about the GIL (the report holds the measurement against it).
+MODES = ("gil", "nogil")
+SOURCE_SAYS = {"gil": "holds", "nogil": "releases"}
+SOURCE_CITES = "ctypes: a CDLL call releases the GIL around the C function, a PyDLL call holds it"
 LIBRARY = "libfib.so"
 
 #: ctypes loader per mode: CDLL drops the GIL during the call, PyDLL does not.

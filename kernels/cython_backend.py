@@ -23,6 +23,10 @@ NEEDS_COMPILER = True
 NEEDS_HEADERS = True
 NATIVE = True
 RELEASES_GIL = True
+#: Its two entry points, and what their code says about the GIL (the report holds the measurement against it).
+MODES = ("gil", "nogil")
+SOURCE_SAYS = {"gil": "holds", "nogil": "releases"}
+SOURCE_CITES = "kernels/fib_cython.pyx: fib_nogil runs its loop in a `with nogil:` block; fib_gil does not"
 MODULE = "fib_cython"
 
 

@@ -23,6 +23,10 @@ NEEDS_COMPILER = False
 NEEDS_HEADERS = False
 NATIVE = True
 RELEASES_GIL = True
+#: Its two entry points, and what their code says about the GIL (the report holds the measurement against it).
+MODES = ("gil", "nogil")
+SOURCE_SAYS = {"gil": "holds", "nogil": "releases"}
+SOURCE_CITES = "kernels/_numba_impl.py: the nogil copy is jitted with nogil=True, the gil copy without"
 
 
 def _import_impl(build_dir: Path):

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+#: The blog's tokens: the two entry points of the Fibonacci kernels. A kernel may offer others (its
+#: ``MODES``, kernels/__init__.py), e.g. ``call`` for a kernel that wraps one library call.
 TOKENS: tuple[str, ...] = ("gil", "nogil")
 SEPARATOR = "+"
+#: One token: a mode's name.
+TOKEN = r"[a-z][a-z0-9_]*"
 #: Regular expression a scenario must match; also used as a Snakemake wildcard constraint.
-PATTERN = r"(?:gil|nogil)(?:\+(?:gil|nogil))*"
+PATTERN = rf"{TOKEN}(?:\+{TOKEN})*"
 _FULL = re.compile(rf"^{PATTERN}$")
 
 
@@ -55,8 +60,8 @@ def parse(name: str) -> Scenario:
     """Parse ``name``; raise ``ValueError`` naming the allowed tokens otherwise."""
     if not isinstance(name, str) or not _FULL.match(name):
         raise ValueError(
-            f"invalid scenario {name!r}: use tokens {' or '.join(TOKENS)} joined by "
-            f"'{SEPARATOR}', one per thread in start order (e.g. 'nogil+gil')"
+            f"invalid scenario {name!r}: use a backend's modes ({' or '.join(TOKENS)} for the Fibonacci kernels) "
+            f"joined by '{SEPARATOR}', one per thread in start order (e.g. 'nogil+gil')"
         )
     return Scenario(name=name, tokens=tuple(name.split(SEPARATOR)))
 
@@ -72,6 +77,18 @@ def scenario_sort_key(scenario: str) -> tuple[int, int, str]:
     if scenario in canonical:
         return (0, canonical.index(scenario), "")
     return (1, len(tokens(scenario)), scenario)
+
+
+def identical(mode: str, threads: int) -> str:
+    """The scenario of ``threads`` threads that all run ``mode``: ``call+call+call``."""
+    if threads < 1:
+        raise ValueError(f"a scenario has at least one thread, not {threads}")
+    return SEPARATOR.join([mode] * threads)
+
+
+def sweep(modes: Sequence[str], counts: Sequence[int]) -> list[str]:
+    """The scenarios of a thread-count sweep: for each mode, 1..T identical threads for every T in ``counts``."""
+    return [identical(mode, count) for mode in modes for count in sorted(set(counts))]
 
 
 def baseline_scenarios(scenario: str) -> dict[str, float]:

@@ -5,6 +5,7 @@ Numba really JITs. Parametrised through ``kernels.BACKENDS``, so registering a
 backend is enough to test it.
 """
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -49,13 +50,17 @@ def test_build_outputs_stay_out_of_the_source_tree(built):
     assert not list(source_dir.rglob("*.nbi"))
 
 
+#: The Fibonacci kernels' two entry points, and what their code says about the GIL in each.
+FIB = ("gil", "nogil")
+GIL_THEN_NOGIL = {"gil": "holds", "nogil": "releases"}
+PURE_PYTHON = {"gil": "holds", "nogil": "holds"}
 #: What each built-in states about itself: the tables rtg kept by backend name before the kernels stated it.
 BUILT_IN_FACTS = {
-    "cython": kernels.Stated({"build": ("Cython",), "run": ()}, True, True, True, True),
-    "numba": kernels.Stated({"build": ("numba",), "run": ("numba",)}, False, False, True, True),
-    "ctypes": kernels.Stated({"build": (), "run": ()}, True, False, True, True),
-    "python": kernels.Stated({"build": (), "run": ()}, False, False, False, False),
-    "python_private": kernels.Stated({"build": (), "run": ()}, False, False, False, False),
+    "cython": kernels.Stated({"build": ("Cython",), "run": ()}, True, True, True, True, FIB, GIL_THEN_NOGIL),
+    "numba": kernels.Stated({"build": ("numba",), "run": ("numba",)}, False, False, True, True, FIB, GIL_THEN_NOGIL),
+    "ctypes": kernels.Stated({"build": (), "run": ()}, True, False, True, True, FIB, GIL_THEN_NOGIL),
+    "python": kernels.Stated({"build": (), "run": ()}, False, False, False, False, FIB, PURE_PYTHON),
+    "python_private": kernels.Stated({"build": (), "run": ()}, False, False, False, False, FIB, PURE_PYTHON),
 }
 
 
@@ -63,7 +68,9 @@ BUILT_IN_FACTS = {
 def test_every_built_in_states_each_of_its_facts(backend):
     module = kernels.load(backend)
     assert [name for name in kernels.STATED_DEFAULTS if not hasattr(module, name)] == []
-    assert kernels.stated(backend) == BUILT_IN_FACTS[backend]
+    facts = kernels.stated(backend)
+    assert dataclasses.replace(facts, source_cites="") == BUILT_IN_FACTS[backend]
+    assert facts.source_cites  # where its code says it holds or releases the GIL, in words
 
 
 def test_unknown_backend_names_the_allowed_ones():
