@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rtg.core import scenarios
+from rtg.plan import grid
 from rtg.plan.config import ConfigError
 
 #: Snakemake executors that submit to Slurm (cluster-generic with profiles/cluster-generic's sbatch).
@@ -67,9 +68,10 @@ def slurm_nodes(timeout_s: float = 30.0) -> list[Node] | None:
 def needed_cpus(config: Mapping, memory_kernels: bool = False) -> dict[str, int]:
     """What each kind of submitted job needs on one node, in CPUs (a trial: one per worker thread).
 
-    Keyed by scenario name, plus :data:`BANDWIDTH_JOB` when the bandwidth calibration runs.
+    Every scenario of the grid counts, those of the thread-count sweep too. Keyed by scenario name,
+    plus :data:`BANDWIDTH_JOB` when the bandwidth calibration runs.
     """
-    needs = {str(s): scenarios.parse(str(s)).threads for s in config.get("scenarios", [])}
+    needs = {s: scenarios.parse(s).threads for s in grid.all_scenarios(config)}
     if memory_kernels:
         needs[BANDWIDTH_JOB] = 2
     return needs

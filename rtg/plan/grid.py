@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rtg.build import interpreters
 from rtg.core import axes as axes_registry
+from rtg.core import scenarios
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -127,6 +128,50 @@ def axis_values(config: Mapping, axis: axes_registry.Axis) -> list:
     return [axis.parse(v) for v in (value if isinstance(value, list) else [value])]
 
 
+#: Where the run hands the CPUs a trial may use to every job it starts (preflight.run sets it in the
+#: Snakefile's process): a job on a cluster node re-reads the Snakefile, and must expand
+#: ``thread_counts: [auto]`` to the same grid.
+USABLE_CPUS_VARIABLE = "RTG_USABLE_CPUS"
+
+
+def usable_cpus(cores: int | None, cluster_cpus: int | None = None) -> int:
+    """The CPUs one trial may use: what the run that started this job decided, else the largest cluster
+    node's (``cluster_cpus``), else this machine's within ``--cores``."""
+    handed = os.environ.get(USABLE_CPUS_VARIABLE, "")
+    if handed.isdigit() and int(handed) > 0:
+        return int(handed)
+    if cluster_cpus:
+        return int(cluster_cpus)
+    mine = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(mine, int(cores))) if cores else mine
+
+
+def thread_counts(config: Mapping) -> list[int]:
+    """The thread counts of the sweep (config ``thread_counts``, ``auto`` already expanded by preflight)."""
+    return sorted({int(count) for count in config.get("thread_counts") or [] if str(count) != "auto"})
+
+
+def backend_scenarios(config: Mapping, backend: str) -> list[str]:
+    """The scenarios ``backend`` runs: those of ``scenarios`` made of its modes, then the thread-count sweep
+    of each of its modes (kernels MODES), each once, in that order."""
+    import kernels
+
+    modes = kernels.modes_of(backend)
+    out = [s for s in config["scenarios"] if set(scenarios.tokens(s)) <= set(modes)]
+    for scenario in scenarios.sweep(modes, thread_counts(config)):
+        if scenario not in out:
+            out.append(scenario)
+    return out
+
+
+def all_scenarios(config: Mapping) -> list[str]:
+    """Every scenario some backend of the grid runs, each once."""
+    out: list[str] = []
+    for backend in config["backends"]:
+        out += [s for s in backend_scenarios(config, backend) if s not in out]
+    return out
+
+
 def trial_points(config: Mapping, interps: Mapping[str, dict]) -> dict[str, dict]:
     """trial path -> its point (backend, scenario, n, rep and every axis, by record field), in the grid's order:
     interpreter x executor x calls x switch interval x pinning x backend x scenario x n x rep."""
@@ -140,7 +185,7 @@ def trial_points(config: Mapping, interps: Mapping[str, dict]) -> dict[str, dict
         }
         for backend in (b for b in config["backends"] if available(b, interpreter, interps)):
             n_values = backend_n_values(backend, config["n_values"], config.get("n_scale"))
-            for scenario, n, rep in itertools.product(config["scenarios"], n_values, reps):
+            for scenario, n, rep in itertools.product(backend_scenarios(config, backend), n_values, reps):
                 point = {"backend": backend, "scenario": scenario, "n": n, "rep": rep, **axes_of_point}
                 points[axes_registry.trial_path(point, backend, scenario, n, rep, info["default"])] = point
     return points

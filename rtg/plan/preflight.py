@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from rtg.build.interpreters import InterpreterError
 from rtg.collect import integrity
-from rtg.core import axes
+from rtg.core import axes, scenarios
+from rtg.plan import cluster, grid
 from rtg.plan import config as rtg_config
-from rtg.plan import grid
 from rtg.plan.grid import backend_n_values
 from rtg.trial import watchdog
 
@@ -93,14 +94,77 @@ def _check_numbers(config: Mapping) -> None:
 
 def trial_count(config: Mapping, interpreters: int) -> int:
     """Trials in the grid, counted without listing them."""
-    per_backend = sum(len(backend_n_values(b, config["n_values"], config.get("n_scale"))) for b in config["backends"])
-    return (
-        interpreters
-        * grid.points_per_interpreter(config)
-        * per_backend
-        * len(config["scenarios"])
-        * config["repetitions"]
+    per_backend = sum(
+        len(backend_n_values(b, config["n_values"], config.get("n_scale"))) * len(grid.backend_scenarios(config, b))
+        for b in config["backends"]
     )
+    return interpreters * grid.points_per_interpreter(config) * per_backend * config["repetitions"]
+
+
+def _usable_cpus(cores: int | None) -> tuple[int, str]:
+    """The CPUs a trial may use, and where that number comes from (for the messages)."""
+    if os.environ.get(grid.USABLE_CPUS_VARIABLE, "").isdigit():
+        return grid.usable_cpus(cores), "as the run that started this job decided"
+    if cores is None:  # a cluster executor: no --cores; a trial gets at most the largest node
+        nodes = cluster.slurm_nodes()
+        if nodes:
+            largest = max(nodes, key=lambda node: node.cpus)
+            return grid.usable_cpus(None, largest.cpus), f"the largest node of this Slurm cluster, {largest.name}"
+    return grid.usable_cpus(cores), "the CPUs this process may use" + (f", within --cores {cores}" if cores else "")
+
+
+def _check_scenarios(config: dict, cores: int | None) -> int | None:
+    """Expand ``thread_counts: [auto]``, refuse thread counts above the usable CPUs (unless ``oversubscribe``),
+    and make sure every scenario is made of some backend's modes and every backend has a scenario."""
+    import kernels
+
+    counts = list(config.get("thread_counts") or [])
+    usable = None
+    if counts:
+        usable, where = _usable_cpus(cores)
+        if "auto" in counts:
+            if len(counts) > 1:
+                raise rtg_config.ConfigError(
+                    f"Invalid config value 'thread_counts': {counts!r}; auto stands alone ([auto]: 1 to the "
+                    f"{usable} CPUs a trial may use here), or give the counts themselves, e.g. [1, 2, 4]."
+                )
+            counts = list(range(1, usable + 1))
+            config["thread_counts"] = counts  # the grid, the report and every job see the numbers
+        above = [count for count in counts if count > usable]
+        if above and not config.get("oversubscribe"):
+            raise rtg_config.ConfigError(
+                f"Invalid config value 'thread_counts': {_counts(above)} more than the {usable} CPUs a trial may "
+                f"use ({where}). Allowed: 1 to {usable}, or [auto]; or set oversubscribe: true to run them "
+                f"anyway: the report then flags those cells oversubscribed, since threads sharing a CPU "
+                f"cannot show how the code scales."
+            )
+    elif not config["scenarios"]:
+        raise rtg_config.ConfigError(
+            "Invalid config value 'scenarios': it is empty and thread_counts is [] too, so there is nothing to "
+            "run; give scenarios (e.g. [gil, nogil+gil], or [call, call+call] for a kernel with MODES = "
+            "('call',)) or thread_counts (e.g. [auto])."
+        )
+    modes = {backend: kernels.modes_of(backend) for backend in config["backends"]}
+    offered = "; ".join(f"{backend}: {', '.join(m)}" for backend, m in modes.items())
+    for scenario in config["scenarios"]:
+        if not any(set(scenarios.tokens(scenario)) <= set(m) for m in modes.values()):
+            raise rtg_config.ConfigError(
+                f"Invalid config value 'scenarios': no backend offers every mode of {scenario!r}; each token "
+                f"must be a mode of one backend (its MODES), and the backends here offer {offered}."
+            )
+    idle = [backend for backend in config["backends"] if not grid.backend_scenarios(config, backend)]
+    if idle:
+        raise rtg_config.ConfigError(
+            f"Invalid config value 'scenarios': none is made of the modes of {', '.join(idle)} ({offered}); add "
+            f"such scenarios, or thread_counts (e.g. [1, 2]), which sweeps every backend's own modes."
+        )
+    return usable
+
+
+def _counts(counts: list[int]) -> str:
+    if len(counts) == 1:
+        return f"T = {counts[0]} threads is"
+    return f"T = {', '.join(map(str, counts))} threads are"
 
 
 def _check_calls(config: Mapping) -> None:
@@ -124,7 +188,7 @@ def _check_grid_size(config: Mapping) -> None:
             f"The grid has {count:,} trials (interpreters {interpreters} x "
             + "".join(f"{axis.config_key} {len(grid.axis_values(config, axis))} x " for axis in axes.MODE_AXES)
             + f"backends {len(config['backends'])} "
-            f"x scenarios {len(config['scenarios'])} x n_values "
+            f"x scenarios {len(grid.all_scenarios(config))} x n_values "
             f"{len(config['n_values'])} x repetitions {config['repetitions']}); one run takes at most "
             f"{MAX_TRIALS:,}: lower 'repetitions' or 'n_values', or split the sweep into several runs."
         )
@@ -144,10 +208,20 @@ def _check_earlier_runs(config: Mapping, basedir: str | Path) -> None:
             raise rtg_config.ConfigError(f"Invalid config value 'compare_with': {error}") from None
 
 
-def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys.executable) -> dict[str, dict]:
+def run(
+    config: dict,
+    schema_path: Path,
+    basedir: str | Path,
+    running: str = sys.executable,
+    cores: int | None = None,
+    environ: MutableMapping[str, str] | None = None,
+) -> dict[str, dict]:
     """Check and complete ``config`` in place; return the probed interpreters (label -> facts).
 
-    Raises ``ConfigError`` for anything the user can fix.
+    ``cores`` is Snakemake's ``--cores`` (None under a cluster executor: the largest node's CPUs bound a
+    trial then). The CPUs a trial may use, when the grid needed them, go into ``environ`` (the Snakefile
+    passes ``os.environ``), so every job the run starts expands the same grid. Raises ``ConfigError`` for
+    anything the user can fix.
     """
     schema = rtg_config.load_schema(schema_path)
     fill_defaults(config, schema)
@@ -157,6 +231,9 @@ def run(config: dict, schema_path: Path, basedir: str | Path, running: str = sys
     except ValueError as error:
         raise rtg_config.ConfigError(str(error)) from None
     _check_kernels(config)
+    usable = _check_scenarios(config, cores)
+    if usable is not None and environ is not None:
+        environ[grid.USABLE_CPUS_VARIABLE] = str(usable)
     _check_numbers(config)
     _check_calls(config)
     _check_grid_size(config)

@@ -22,7 +22,14 @@ CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema
 
 try:
     # Defaults, types, values, grid size and interpreters, all before any job: one paragraph, no traceback.
-    INTERPRETERS = preflight.run(config, CONFIG_SCHEMA, workflow.basedir)
+    # --cores (None under a cluster executor: the largest node's CPUs bound a trial's threads then).
+    INTERPRETERS = preflight.run(
+        config,
+        CONFIG_SCHEMA,
+        workflow.basedir,
+        cores=workflow.resource_settings.cores,
+        environ=os.environ,
+    )
 except rtg_config.ConfigError as error:
     sys.exit(f"Config error: {error}")
 validate(config, CONFIG_SCHEMA)

@@ -25,15 +25,18 @@ def test_sinfo_lines_become_nodes_listed_once_with_their_partitions():
 
 
 def test_each_scenario_needs_one_cpu_per_worker_thread():
-    needs = cluster.needed_cpus({"scenarios": ["gil", "nogil+gil", "gil+gil+gil"]})
+    needs = cluster.needed_cpus({"backends": ["cython"], "scenarios": ["gil", "nogil+gil", "gil+gil+gil"]})
     assert needs == {"gil": 1, "nogil+gil": 2, "gil+gil+gil": 3}
-    assert cluster.needed_cpus({"scenarios": ["gil"]}, memory_kernels=True)[cluster.BANDWIDTH_JOB] == 2
+    assert (
+        cluster.needed_cpus({"backends": ["cython"], "scenarios": ["gil"]}, memory_kernels=True)[cluster.BANDWIDTH_JOB]
+        == 2
+    )
 
 
 def test_a_two_thread_scenario_on_one_cpu_nodes_is_a_config_error_naming_it_and_the_largest_node():
     nodes = cluster.parse_sinfo("node1|1|(null)|debug*\nnode2|1|(null)|debug*\n")
     with pytest.raises(ConfigError) as error:
-        cluster.check(cluster.needed_cpus({"scenarios": ["gil", "nogil", "nogil+gil"]}), nodes)
+        cluster.check(cluster.needed_cpus({"backends": ["cython"], "scenarios": ["gil", "nogil", "nogil+gil"]}), nodes)
     message = str(error.value)
     assert message.startswith("scenarios: scenario 'nogil+gil' needs 2 CPUs on one node")
     assert "largest node of this Slurm cluster, node1, has 1 CPU" in message
@@ -42,8 +45,13 @@ def test_a_two_thread_scenario_on_one_cpu_nodes_is_a_config_error_naming_it_and_
 
 
 def test_a_grid_the_largest_node_can_hold_passes():
-    cluster.check(cluster.needed_cpus({"scenarios": ["nogil+nogil"]}), cluster.parse_sinfo(SINFO))
-    cluster.check(cluster.needed_cpus({"scenarios": ["gil"]}), cluster.parse_sinfo("node1|1|(null)|debug*\n"))
+    cluster.check(
+        cluster.needed_cpus({"backends": ["cython"], "scenarios": ["nogil+nogil"]}), cluster.parse_sinfo(SINFO)
+    )
+    cluster.check(
+        cluster.needed_cpus({"backends": ["cython"], "scenarios": ["gil"]}),
+        cluster.parse_sinfo("node1|1|(null)|debug*\n"),
+    )
 
 
 def test_no_answer_from_sinfo_is_no_check(monkeypatch):
