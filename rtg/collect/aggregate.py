@@ -29,10 +29,11 @@ TIMING_COLUMNS = [
     "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
     *INTERFERENCE_COLUMNS,
-    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention", "result", "correct",
+    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "heartbeat_stall_share", "gil_contention", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "gil_disabled_build", "gil_enabled", "gil_reenabled_by_import",
-    "loadavg_before", "loadavg_after", "pinned", "build_manifest_sha256", "config_sha256", "trial_file",
+    "loadavg_before", "loadavg_after", "pinned", "usable_cpus", "oversubscribed",
+    "build_manifest_sha256", "config_sha256", "trial_file",
     "slurm_job_id", "slurm_node", "slurm_requested_nodes", "slurm_constraint",
 ]  # fmt: skip
 #: Columns of threads.csv, in order.
@@ -46,7 +47,7 @@ RUN_COLUMNS = [
     "backend", *axes.LEADING_COLUMNS, "scenario", "threads", "n", "rep",
     "attempt", "run", "wall_s", "cpu_s", "started_at", "pinned", "serialized", "correct", "disturbed", "set_aside",
     "max_gap_s",
-    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
+    "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "heartbeat_stall_share", "gil_contention",
 ]  # fmt: skip
 #: Sort order of the tables: one block per backend and point of the axes.
 SORT_KEYS = ["backend", *axes.COLUMNS, "scenario", "n", "rep"]
@@ -172,6 +173,9 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 "loadavg_before": meta["loadavg_before"][0] if meta["loadavg_before"] else None,
                 "loadavg_after": meta["loadavg_after"][0] if meta["loadavg_after"] else None,
                 "pinned": meta.get("pinned", False),
+                # Records from before thread_counts could not be oversubscribed on purpose: left empty.
+                "usable_cpus": t.get("usable_cpus"),
+                "oversubscribed": t.get("oversubscribed"),
                 "build_manifest_sha256": meta["build_manifest_sha256"],
                 "config_sha256": meta.get("config_sha256"),
                 # Where the trial ran under Slurm (empty when run locally).
@@ -240,7 +244,13 @@ def runs_table(trials: list[dict]) -> pd.DataFrame:
                 "set_aside": bool(run.get("set_aside", False)),
                 **{
                     k: run.get(k)
-                    for k in ("max_gap_s", "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention")
+                    for k in (
+                        "max_gap_s",
+                        "heartbeat_max_stall_s",
+                        "heartbeat_p99_stall_s",
+                        "heartbeat_stall_share",
+                        "gil_contention",
+                    )
                 },
             }
             for i, (start, end, cpu_s) in enumerate(run["threads"]):

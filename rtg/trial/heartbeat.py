@@ -59,15 +59,17 @@ class Heartbeat:
 
 
 def stalls(wakes_ns: list[int], start_ns: int, end_ns: int) -> dict[str, float]:
-    """Longest and 99th-percentile stall (gap between wake-ups minus the 1 ms sleep) overlapping [start, end]."""
+    """Longest and 99th-percentile stall (gap between wake-ups minus the 1 ms sleep) overlapping [start, end],
+    and the stall share: the part of [start, end] that lay in stalls, the time other Python threads
+    could not run (near 0 beside a call that releases the GIL, near 1 beside one that holds it)."""
     period = PERIOD_S * 1e9
-    found = [
-        max(0.0, (b - a) - period) / 1e9
-        for a, b in zip(wakes_ns, wakes_ns[1:], strict=False)
-        if b > start_ns and a < end_ns
-    ]
-    if not found:
-        return {"heartbeat_max_stall_s": math.nan, "heartbeat_p99_stall_s": math.nan}
+    gaps = [(a, b) for a, b in zip(wakes_ns, wakes_ns[1:], strict=False) if b > start_ns and a < end_ns]
+    found = [max(0.0, (b - a) - period) / 1e9 for a, b in gaps]
+    if not found or end_ns <= start_ns:
+        return {"heartbeat_max_stall_s": math.nan, "heartbeat_p99_stall_s": math.nan, "heartbeat_stall_share": math.nan}
     ordered = sorted(found)
     p99 = ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
-    return {"heartbeat_max_stall_s": ordered[-1], "heartbeat_p99_stall_s": p99}
+    # The stalled part of each gap (all but its last 1 ms, the sleep itself), clipped to [start, end].
+    stalled = sum(max(0, min(b - period, end_ns) - max(a, start_ns)) for a, b in gaps)
+    share = min(1.0, stalled / (end_ns - start_ns))
+    return {"heartbeat_max_stall_s": ordered[-1], "heartbeat_p99_stall_s": p99, "heartbeat_stall_share": share}

@@ -47,7 +47,7 @@ AUTO_TARGET_S = 0.1
 #: ... but never more runs than this in one process.
 AUTO_MAX_RUNS = 100
 #: Per-run readings of the heartbeat and gilknocker (rtg/trial/heartbeat.py), when it is on.
-OBSERVED = ("heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention")
+OBSERVED = ("heartbeat_max_stall_s", "heartbeat_p99_stall_s", "heartbeat_stall_share", "gil_contention")
 
 
 class IncorrectResult(UserError):
@@ -486,6 +486,10 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "switch_interval_s": sys.getswitchinterval(),
         # Asked for; metadata "pinned" says whether it could be done (not with more threads than CPUs).
         "pin_threads": plan.pin_threads,
+        # More worker threads than CPUs this trial could use (thread_counts with oversubscribe: true): the
+        # threads shared CPUs, so the wall time says nothing of how the code scales.
+        "usable_cpus": len(plan.cpus),
+        "oversubscribed": plan.scenario.threads > len(plan.cpus),
         "heartbeat": beat,
         # Medians over the runs of each run's reading; None without the heartbeat (rtg/trial/heartbeat.py).
         **{key: median_of(key) for key in OBSERVED},
