@@ -1,0 +1,49 @@
+"""Gallery: ``hashlib.sha256`` of a 1 MiB buffer, a call that releases the GIL (the buffer is above the threshold).
+
+n is the number of calls; each thread hashes a buffer of its own (1 MiB of
+pseudo-random bytes, the same content in every thread). The value folds the
+first 8 bytes of every digest. ``hashlib_sha256_1kib`` is the same call below
+the threshold. Shared plumbing: ``_gallery.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from kernels import toolkit
+
+_gallery = toolkit.import_beside(__file__, "_gallery")
+
+SOURCES = [Path(__file__), _gallery.FILE]
+USES_CFLAGS = False
+#: n counts library calls, not loop iterations: no cycles-per-iteration judgement.
+NATIVE = False
+MODES = _gallery.MODES
+#: OpenSSL's hashlib (_hashlib): the facts below are its source's; a Python without it hashes otherwise.
+REQUIRES = {"build": ["_hashlib"], "run": ["_hashlib"]}
+SOURCE_SAYS = {"call": "releases"}
+SOURCE_CITES = (
+    "Modules/_hashopenssl.c: the constructor hashes inside Py_BEGIN_ALLOW_THREADS when len >= HASHLIB_GIL_MINSIZE "
+    "(2048 bytes, Modules/hashlib.h)"
+)
+reference = None
+#: The buffer: 1 MiB, 512 times the threshold.
+SIZE = 1 << 20
+
+
+def make() -> bytes:
+    return _gallery.random_bytes(SIZE)
+
+
+def call(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+
+
+def versions() -> dict:
+    import ssl
+
+    return {"hashlib_sha256": f"{hashlib.sha256.__module__}.{hashlib.sha256.__name__}", "openssl": ssl.OPENSSL_VERSION}
+
+
+build, entry_point, prepare = _gallery.kernel(__file__, make, call, versions)
