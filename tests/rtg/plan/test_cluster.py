@@ -58,3 +58,10 @@ def test_no_answer_from_sinfo_is_no_check(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     assert cluster.slurm_nodes() is None
     cluster.check({"gil+gil": 2}, [])  # nothing known: nothing refused
+
+
+def test_the_thread_count_sweep_is_checked_against_the_largest_node_too():
+    needs = cluster.needed_cpus({"backends": ["cython"], "scenarios": ["gil"], "thread_counts": [1, 4]})
+    assert needs == {"gil": 1, "gil+gil+gil+gil": 4, "nogil": 1, "nogil+nogil+nogil+nogil": 4}
+    with pytest.raises(ConfigError, match="scenario 'gil\\+gil\\+gil\\+gil' and scenario 'nogil"):
+        cluster.check(needs, cluster.parse_sinfo("node1|2|(null)|debug*\n"))

@@ -266,3 +266,76 @@ def test_absent_keys_get_their_defaults():
     preflight.run(config, SCHEMA, ROOT)
     assert config["n_values"] == shipped()["n_values"]
     assert config["interpreters"] == []
+
+
+# --- thread_counts: a sweep of identical threads, bounded by the CPUs a trial may use ---------------------
+
+
+def swept(cores: int | None = 2, **changes) -> tuple[dict, dict]:
+    """A config with ``changes`` planned as the Snakefile plans it with --cores ``cores``; the handed-on CPUs."""
+    config = {**shipped(), "backends": ["cython"], "safety_experiment": False, **changes}
+    environ: dict[str, str] = {}
+    interps = preflight.run(config, SCHEMA, ROOT, cores=cores, environ=environ)
+    points = axes.trial_points(config, interps)
+    assert len(points) == preflight.trial_count(config, len(interps))
+    return config, environ
+
+
+def test_auto_thread_counts_run_one_to_the_cores_a_trial_may_use_and_hand_that_on(monkeypatch):
+    monkeypatch.delenv(axes.USABLE_CPUS_VARIABLE, raising=False)
+    config, environ = swept(cores=1, scenarios=[], thread_counts=["auto"])
+    assert config["thread_counts"] == [1]
+    assert axes.backend_scenarios(config, "cython") == ["gil", "nogil"]
+    assert environ == {axes.USABLE_CPUS_VARIABLE: "1"}
+    # A job the run started (on a cluster node, say) expands the same grid, whatever its own CPUs.
+    monkeypatch.setenv(axes.USABLE_CPUS_VARIABLE, "3")
+    config, _ = swept(cores=1, scenarios=[], thread_counts="auto")
+    assert config["thread_counts"] == [1, 2, 3]
+
+
+def test_the_sweep_adds_to_the_scenarios_each_once(monkeypatch):
+    monkeypatch.delenv(axes.USABLE_CPUS_VARIABLE, raising=False)
+    config, _ = swept(scenarios=["nogil+gil", "gil+gil"], thread_counts=[1, 2])
+    assert axes.backend_scenarios(config, "cython") == ["nogil+gil", "gil+gil", "gil", "nogil", "nogil+nogil"]
+
+
+def test_more_threads_than_usable_cpus_is_a_config_error_unless_asked_for(monkeypatch):
+    monkeypatch.delenv(axes.USABLE_CPUS_VARIABLE, raising=False)
+    with pytest.raises(rtg_config.ConfigError) as error:
+        swept(cores=2, thread_counts=[1, 2, 3, 4])
+    message = str(error.value)
+    assert message.startswith("Invalid config value 'thread_counts': T = 3, 4 threads are more than the 2 CPUs")
+    assert "oversubscribe: true" in message and "\n" not in message
+    config, _ = swept(cores=2, thread_counts=[4], oversubscribe=True)
+    assert "gil+gil+gil+gil" in axes.backend_scenarios(config, "cython")
+
+
+@pytest.mark.parametrize(
+    ("changes", "start"),
+    [
+        ({"thread_counts": ["auto", 2]}, "Invalid config value 'thread_counts': ['auto', 2]; auto stands alone"),
+        ({"scenarios": []}, "Invalid config value 'scenarios': it is empty and thread_counts is [] too"),
+        ({"scenarios": ["call+call"]}, "Invalid config value 'scenarios': no backend offers every mode of 'call+call'"),
+    ],
+)
+def test_a_sweep_or_scenario_that_cannot_run_is_named(monkeypatch, changes, start):
+    monkeypatch.delenv(axes.USABLE_CPUS_VARIABLE, raising=False)
+    with pytest.raises(rtg_config.ConfigError) as error:
+        swept(**changes)
+    assert str(error.value).startswith(start), str(error.value)
+
+
+def test_each_backend_runs_only_the_scenarios_of_its_own_modes(monkeypatch, tmp_path):
+    monkeypatch.delenv(axes.USABLE_CPUS_VARIABLE, raising=False)
+    (tmp_path / "one_call.py").write_text(
+        "from pathlib import Path\nSOURCES = [Path(__file__)]\nUSES_CFLAGS = False\nMODES = ('call',)\n"
+        "reference = None\ndef build(build_dir, cflags):\n    return {}\n"
+        "def entry_point(mode, build_dir):\n    return lambda n: n\n"
+    )
+    config, _ = swept(
+        backends=["cython", "one_call"], kernel_paths=[str(tmp_path)], scenarios=["gil", "call"], thread_counts=[2]
+    )
+    assert axes.backend_scenarios(config, "cython") == ["gil", "gil+gil", "nogil+nogil"]
+    assert axes.backend_scenarios(config, "one_call") == ["call", "call+call"]
+    with pytest.raises(rtg_config.ConfigError, match=r"none is made of the modes of one_call \(cython: gil, nogil; "):
+        swept(backends=["cython", "one_call"], kernel_paths=[str(tmp_path)], scenarios=["gil"])

@@ -22,6 +22,18 @@ def test_stalls_are_gaps_beyond_the_sleep_within_the_region():
     assert math.isnan(heartbeat.stalls([0], 0, 10)["heartbeat_max_stall_s"])  # one wake-up: no gap to judge
 
 
+def test_the_stall_share_is_the_part_of_the_region_spent_in_stalls():
+    ms = 1_000_000
+    # Regular 1 ms beats, then a 10 ms gap (9 ms stalled), then beats again: 9 of the 20 ms region stalled.
+    wakes = [0, 1 * ms, 2 * ms, 12 * ms, 13 * ms, 14 * ms, 15 * ms, 16 * ms, 17 * ms, 18 * ms, 19 * ms, 20 * ms]
+    assert heartbeat.stalls(wakes, 0, 20 * ms)["heartbeat_stall_share"] == pytest.approx(9 / 20)
+    # Clipped to the region: only 4 of the stalled 9 ms (from 2 to 11 ms) lie in [7, 17] ms.
+    assert heartbeat.stalls(wakes, 7 * ms, 17 * ms)["heartbeat_stall_share"] == pytest.approx(4 / 10)
+    beating = list(range(0, 21 * ms, ms))
+    assert heartbeat.stalls(beating, 0, 20 * ms)["heartbeat_stall_share"] == 0
+    assert math.isnan(heartbeat.stalls([0], 0, 10)["heartbeat_stall_share"])
+
+
 TRIAL = """
 import json, os, sys
 sys.path.insert(0, {root!r})
@@ -36,6 +48,7 @@ for scenario in ("gil", "nogil"):
     plan = TrialPlan("cython", parse(scenario), 100_000_000, 1, heartbeat=True, inner_repetitions=2)
     r = run_trial(plan, build, {{}})
     out[scenario] = {{k: r[k] for k in ("wall_s", "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "gil_contention",
+                                      "heartbeat_stall_share",
                                       "correct")}}
 print(json.dumps(out), flush=True)
 os._exit(0)  # gilknocker's native thread must not meet interpreter teardown
@@ -55,3 +68,4 @@ def test_a_gil_holding_call_stalls_the_heartbeat_and_a_releasing_one_does_not(tm
     assert nogil["heartbeat_max_stall_s"] < 0.5 * nogil["wall_s"]
     assert gil["gil_contention"] > nogil["gil_contention"]
     assert gil["heartbeat_p99_stall_s"] <= gil["heartbeat_max_stall_s"]
+    assert gil["heartbeat_stall_share"] >= 0.8 > 0.5 > nogil["heartbeat_stall_share"]
