@@ -66,6 +66,30 @@ def mode_mismatch(summary: pd.DataFrame, cflags: list[str] | None = None) -> lis
     return rows
 
 
+def oversubscribed_cells(timings: pd.DataFrame) -> list[dict]:
+    """Cells whose worker threads outnumbered the CPUs a trial could use (thread_counts with oversubscribe:
+    true, or a long scenario): the threads took turns on the CPUs, so their wall time is not how the code scales."""
+    if "oversubscribed" not in timings.columns:
+        return []
+    over = timings[stats.truthy(timings["oversubscribed"].fillna(False))]
+    keys = stats.cell_key_columns(timings)
+    rows = []
+    for _, trials in over.groupby(keys, sort=True):
+        first = trials.iloc[0]
+        cpus = trials["usable_cpus"].dropna()
+        where = f"{int(cpus.max())} CPUs" if len(cpus) else "fewer CPUs"
+        rows.append(
+            {
+                "severity": WARNING,
+                "kind": "oversubscribed",
+                "cell": _cell(first, keys, timings),
+                "message": f"{int(first['threads'])} threads on {where} in {len(trials)} trial(s): threads shared "
+                f"CPUs, so its wall time and speedup show the machine, not how the code scales",
+            }
+        )
+    return rows
+
+
 def noisy_cells(summary: pd.DataFrame) -> list[dict]:
     """Cells with CV above 10 % or fewer than 5 correct repetitions."""
     keys = stats.cell_key_columns(summary)
@@ -287,6 +311,7 @@ def flags(
         + slow_kernels(cycles)
         + mode_mismatch(summary, cflags)
         + interference_flags(stats.valid_trials(metrics))
+        + oversubscribed_cells(timings)
         + bimodal_cells(summary)
         + noisy_cells(summary)
         + list(extra or [])

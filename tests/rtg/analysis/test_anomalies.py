@@ -140,3 +140,22 @@ def test_a_schema_3_trial_is_flagged_by_the_cause_it_measured_never_by_cpu_share
     assert "other programs" not in flag["kind"] + flag["message"]
     assert flag["message"].startswith("2 of 4 trials: hypervisor steal")
     assert anomalies.disturbed_cells(metrics) == {("numba", "gil", 10**8)}
+
+
+def test_threads_that_outnumber_the_cpus_are_flagged_oversubscribed_per_cell():
+    trials = pd.DataFrame(
+        {
+            "backend": ["hashlib_sha256_1kib"] * 4,
+            "scenario": ["call", "call+call+call", "call+call+call", "call+call"],
+            "n": [20] * 4,
+            "threads": [1, 3, 3, 2],
+            "usable_cpus": [2, 2, 2, 2],
+            "oversubscribed": [False, True, True, None],  # None: a record from before thread_counts
+        }
+    )
+    rows = anomalies.oversubscribed_cells(trials)
+    assert [(r["severity"], r["kind"], r["cell"]) for r in rows] == [
+        ("warning", "oversubscribed", "hashlib_sha256_1kib / call+call+call / n=20")
+    ]
+    assert rows[0]["message"].startswith("3 threads on 2 CPUs in 2 trial(s): threads shared CPUs")
+    assert anomalies.oversubscribed_cells(trials.drop(columns="oversubscribed")) == []
