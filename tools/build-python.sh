@@ -290,9 +290,11 @@ if [[ ! -f $cache/$entry/built ]]; then
 fi
 
 # --- 3. a venv with the backends' packages, each where the registry has a wheel for this ABI -------
-if [[ ! -f $venv/ready ]]; then
-    rm -rf "$venv"
-    "$python" -m venv "$venv" >&2
+# The venv is ready for one version of the requirement files: a package added there later (threadpoolctl for
+# the gallery) is installed into a venv made before, without making it again.
+wanted=$(cat "$here/envs/requirements-interpreter.txt" "$here/envs/requirements.txt" | sha256sum | cut -c1-16)
+if [[ ! -f $venv/ready || $(cat "$venv/ready") != "$wanted" ]]; then
+    [[ -x $venv/bin/python ]] || { rm -rf "$venv"; "$python" -m venv "$venv" >&2; }
     abi=$("$venv/bin/python" -c 'import sys,sysconfig; print("cp%d%d%s" % (sys.version_info[0], sys.version_info[1], "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""))')
     while read -r requirement; do
         requirement=${requirement%%#*}
@@ -305,7 +307,7 @@ if [[ ! -f $venv/ready ]]; then
             say "no wheel of $requirement for $abi: left out (its backend is 'not available' there)"
         fi
     done <"$here/envs/requirements-interpreter.txt"
-    touch "$venv/ready"
+    echo "$wanted" >"$venv/ready"
 fi
 
 "$venv/bin/python" -c 'import sys' # usable

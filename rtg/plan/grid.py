@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from rtg.build import interpreters
 from rtg.core import axes as axes_registry
 from rtg.core import scenarios
+from rtg.trial import heartbeat
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -52,7 +53,10 @@ def resolve(
         info = interpreters.probe(path, [*modules, *extra])
         lacking = interpreters.unavailable(info, backends)
         interpreters.check_lacks(path, info, [b for b in backends if b not in lacking])
-        missing = [m for m in extra if m in info.get("missing", [])]
+        # gilknocker has no wheel for free-threaded builds, and nothing to knock on there: the heartbeat runs alone.
+        missing = [
+            m for m in extra if m in info.get("missing", []) and (m != "gilknocker" or heartbeat.needs_gilknocker(info))
+        ]
         if missing:
             raise interpreters.InterpreterError(
                 f"{path} lacks {', '.join(missing)} (heartbeat: true needs it): install it there "

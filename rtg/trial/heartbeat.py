@@ -13,6 +13,7 @@ their own start-up is never timed.
 from __future__ import annotations
 
 import math
+import sysconfig
 import threading
 import time
 
@@ -40,7 +41,15 @@ class Heartbeat:
             wakes.append(clock())
 
     def start(self) -> None:
-        from gilknocker import KnockKnock  # only trials with the heartbeat on load it
+        try:
+            from gilknocker import KnockKnock  # only trials with the heartbeat on load it
+        except ImportError:
+            if not free_threaded_build():
+                raise
+            # A free-threaded build: gilknocker has no wheel for it (preflight does not ask for it there), and
+            # without a GIL there is nothing to knock on; the heartbeat alone says whether threads could run.
+            self._thread.start()
+            return
 
         # Knock every 0.2 ms and report over 1 ms windows: gilknocker's defaults average over
         # windows longer than a short timed region, which then reads 0 whatever happened.
@@ -51,11 +60,24 @@ class Heartbeat:
         self._thread.start()
 
     def stop(self) -> float:
-        """Stop both readings; return gilknocker's contention metric (0 to 1)."""
+        """Stop both readings; return gilknocker's contention metric (0 to 1; NaN without a GIL)."""
         self._stop.set()
         self._thread.join()
+        if self._knocker is None:
+            return math.nan
         self._knocker.stop()
         return float(self._knocker.contention_metric)
+
+
+def free_threaded_build() -> bool:
+    """Whether this interpreter was built without the GIL (3.13t, 3.14t, ...)."""
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+def needs_gilknocker(info: dict) -> bool:
+    """Whether an interpreter (its probe, rtg/build/interpreters.py) needs gilknocker for the heartbeat:
+    not a free-threaded build, which has no GIL to knock on."""
+    return not info.get("gil_disabled_build", False)
 
 
 def stalls(wakes_ns: list[int], start_ns: int, end_ns: int) -> dict[str, float]:
