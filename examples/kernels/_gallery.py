@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kernels.toolkit import BuildError
+
 #: This file: every gallery kernel lists it in its ``SOURCES`` (a change here reruns them all).
 FILE = Path(__file__)
 #: The single entry point of a gallery kernel: its scenarios are call, call+call, ...
@@ -99,7 +101,7 @@ def kernel(
         ready()
         first, second = Calls(call, make())(3), Calls(call, make())(3)
         if first != second or not 0 <= first < 1 << 64:
-            raise RuntimeError(f"{backend}: three calls gave {first} on one thread's data and {second} on another's")
+            raise BuildError(f"{backend}: three calls gave {first} on one thread's data and {second} on another's")
         return {"backend": backend, "mode": MODE, **interpreter(), **versions()}
 
     def entry_point(mode: str, build_dir: Path) -> Callable[[int], int]:
