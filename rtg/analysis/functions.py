@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rtg.analysis import stats
+from rtg.core import axes
 from rtg.core.scenarios import tokens
 
 #: The modes of a kernel whose facts do not say (the Fibonacci kernels' pair, and every result of an older run).
@@ -66,6 +67,25 @@ def interpreter_name(label: str) -> str:
     if not version:
         return str(label)
     return f"{FAMILIES.get(family, family.capitalize())} {version}"
+
+
+def labels(table: pd.DataFrame) -> pd.Series:
+    """How a sentence, a legend or a table names each row's function: the function, with n and the axes that give
+    one function several rows on one interpreter (``hashlib_sha256_1mib (n=1,024)``); the same names on every
+    interpreter."""
+    if table.empty:
+        return pd.Series([], index=table.index, dtype=str)
+    extra = [c for c in ("n", *AXIS_COLUMNS) if c in table.columns]
+    groups = table.groupby(["function", "interpreter"], dropna=False)
+    varying = [c for c in extra if (groups[c].nunique(dropna=False) > 1).any()]
+
+    def one(row: pd.Series) -> str:
+        if not varying:
+            return str(row["function"])
+        named = [f"n={int(row['n']):,}" if c == "n" else axes.label(row, [c]) for c in varying]
+        return f"{row['function']} ({', '.join(named)})"
+
+    return table.apply(one, axis=1).astype(str)
 
 
 def _interpreter_fallback(timings: pd.DataFrame) -> str:

@@ -115,8 +115,15 @@ def table(summary: pd.DataFrame, timings: pd.DataFrame, kernels: Mapping[str, An
     return out
 
 
+def known(value: Any) -> bool | None:
+    """An ``agrees`` cell as True, False or None (unknown), whatever pandas made of it (NaN, numpy bools)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return bool(value)
+
+
 def disagreements(found: pd.DataFrame) -> pd.DataFrame:
     """The rows whose verdict contradicts their source."""
     if found.empty:
         return found
-    return found[found["agrees"].map(lambda a: a is False)]
+    return found[found["agrees"].map(lambda a: known(a) is False)]

@@ -29,17 +29,6 @@ NOTHING = (
 )
 
 
-def _labels(found: pd.DataFrame) -> pd.Series:
-    """A line's legend label: the function, and n and the axes where one function has several lines."""
-    extra = [c for c in ("n", *functions.AXIS_COLUMNS) if c in found.columns]
-    varying = [c for c in extra if (found.groupby(["function", "interpreter"])[c].nunique(dropna=False) > 1).any()]
-    if not varying:
-        return found["function"].astype(str)
-    return found["function"].astype(str) + found[varying].apply(
-        lambda r: "".join(f" · {c}={r[c]:,}" if c == "n" else f" · {c}={r[c]}" for c in varying), axis=1
-    )
-
-
 def panels(found: pd.DataFrame) -> list[tuple[str, bool]]:
     """(interpreter, free-threaded?) in panel order: GIL builds first, then free-threaded ones, each by name."""
     free = found.groupby("interpreter")["gil_disabled_build"].any()
@@ -51,7 +40,7 @@ def fig_thread_scaling(found: pd.DataFrame) -> Figure:
     if found is None or found.empty:
         return placeholder(NOTHING)
     style()
-    found = found.assign(label=_labels(found))
+    found = found.assign(label=functions.labels(found))
     order = sorted(found["label"].unique())
     palette = dict(zip(order, sns.color_palette("colorblind", len(order)), strict=True))
     where = panels(found)
