@@ -23,7 +23,9 @@ import pandas as pd
 
 from rtg.analysis import anomalies, stats
 from rtg.analysis import claims as blog_claims
+from rtg.analysis import gil_release as release_analysis
 from rtg.analysis import nodes as node_analysis  # not `nodes`: that name is the section rtg.report.nodes
+from rtg.analysis import scaling as scaling_analysis
 from rtg.figures import every, style
 from rtg.report import answer as answer_section
 from rtg.report import calls as calls_section
@@ -34,10 +36,12 @@ from rtg.report import environment as environment_section
 from rtg.report import figures as figures_section
 from rtg.report import flags as flags_section
 from rtg.report import freethreading as freethreading_section
+from rtg.report import gil_release as gil_release_section
 from rtg.report import interference as interference_section
 from rtg.report import kernels as kernels_section
 from rtg.report import nodes as nodes_section
 from rtg.report import race as race_section
+from rtg.report import scaling as scaling_section
 from rtg.report import start_order as start_order_section
 from rtg.report import summary as summary_section
 from rtg.report.answer import answer, parallel_verdict
@@ -67,6 +71,8 @@ TITLE = "Release the GIL: what it bought on this machine"
 #: The sections, top to bottom: the answer first, the environment last.
 SECTIONS = (
     answer_section,
+    gil_release_section,
+    scaling_section,
     compare_section,
     flags_section,
     interference_section,
@@ -132,6 +138,7 @@ def build(
     )
     cflags = (environment.get("config") or {}).get("cython_cflags")
     node_cells = node_analysis.cells(timings, seed=seed) if node_analysis.under_slurm(timings) else None
+    kernels = environment.get("kernels") or {}
     flags = anomalies.flags(
         timings, metrics, summary, cflags, missing_trials, cycles, extra=nodes_section.flag_rows(node_cells)
     )
@@ -149,6 +156,9 @@ def build(
         "timings": timings,
         "node_comparison": node_comparison,
         "node_cells": node_cells,
+        # Which calls release the GIL, and how each scales with threads (results/gil_release.csv, scaling.csv).
+        "gil_release": release_analysis.table(summary, timings, kernels),
+        "scaling": scaling_analysis.table(summary, timings, kernels),
     }
 
 
@@ -213,6 +223,8 @@ def write(
 ) -> None:
     """Read the pipeline's tables and write every report output.
 
+    ``out``: summary, claims, markdown and html, and gil_release and scaling_table (results/gil_release.csv and
+    results/scaling.csv) when given;
     ``comparison``: compare.csv, compare.json and the figure of the compare rule, when there is one;
     ``bandwidth``: results/bandwidth.json, when a kernel declares its memory traffic.
     """
@@ -235,13 +247,18 @@ def write(
     # The machine's copy bandwidth (rtg/machine/bandwidth.py), measured when a kernel declares its memory traffic.
     parts["bandwidth"] = json.loads(Path(bandwidth[0]).read_text()) if bandwidth else None
     # Drawn here, not in build(): every figure is saved and closed at once, none stays open.
-    for name, figure in every.make_all(parts["timings"], threads, parts["summary"]).items():
+    figures = every.make_all(parts["timings"], threads, parts["summary"], kernels=environment.get("kernels"))
+    for name, figure in figures.items():
         if name in figure_paths:
             style.save(figure, figure_paths[name])
         else:
             style.close(figure)
     parts["summary"].to_csv(out["summary"], index=False)
     parts["claims"].to_csv(out["claims"], index=False)
+    # Always written when asked for (a header only when nothing ran on two threads), so a script can read them.
+    for name, table in (("gil_release", parts["gil_release"]), ("scaling_table", parts["scaling"])):
+        if name in out:
+            table.to_csv(out[name], index=False)
     ctx = context(parts, figure_paths, environment, parts["timings"])
     Path(out["html"]).write_text(render_html(ctx), encoding="utf-8")
     Path(out["markdown"]).write_text(render_markdown(ctx, parts), encoding="utf-8")
