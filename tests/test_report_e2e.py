@@ -11,7 +11,8 @@ from tests.conftest import TINY_CONFIG, snakemake
 
 pytestmark = pytest.mark.slow
 
-FIGURES = ["wall", "timeline", "ratio_heatmap", "scaling", "distribution", "cpu_vs_wall", "race", "drift"]
+FIGURES = ["wall", "timeline", "ratio_heatmap", "scaling", "distribution", "cpu_vs_wall", "race", "drift",
+           "thread_scaling"]  # fmt: skip
 
 
 def test_report_embeds_every_figure_and_needs_no_other_file(tiny_run):
@@ -39,6 +40,19 @@ def test_summary_and_claims_cover_the_grid(tiny_run):
     claim6 = claims[claims["claim"] == 6].set_index("backend")["verdict"]
     assert claim6["cython"] == "not reproduced"
     assert claim6["numba"] == "reproduced"
+
+
+def test_the_gil_tables_name_the_blogs_pairs_as_functions(tiny_run):
+    workdir, _ = tiny_run
+    found = pd.read_csv(workdir / "results" / "gil_release.csv")
+    assert list(found.columns[:8]) == [
+        "function", "interpreter", "gil_enabled", "ratio", "ratio_ci_low", "ratio_ci_high", "stall_share", "verdict",
+    ]  # fmt: skip
+    assert set(found["function"]) == {"cython_gil", "cython_nogil", "numba_gil", "numba_nogil"}
+    assert set(found["verdict"]) <= {"releases", "holds", "partly", "unclear"}
+    speed = pd.read_csv(workdir / "results" / "scaling.csv")
+    assert list(speed.columns[:4]) == ["function", "interpreter", "gil_enabled", "threads"]
+    assert (speed.loc[speed["threads"] == 1, "speedup"] == 1).all() and set(speed["threads"]) == {1, 2}
 
 
 def test_snakemake_report_collects_the_figures(tiny_run, tmp_path):

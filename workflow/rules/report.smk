@@ -17,6 +17,13 @@ rule report:
     output:
         summary=report("results/summary.csv", caption="../report/summary.rst", category="Tables"),
         claims=report("results/claims.csv", caption="../report/claims.rst", category="Tables"),
+        # Which calls release the GIL and how each scales with threads: always written, a header when empty.
+        gil_release=report(
+            "results/gil_release.csv", caption="../report/gil_release.rst", category="Tables"
+        ),
+        scaling_table=report(
+            "results/scaling.csv", caption="../report/scaling_table.rst", category="Tables"
+        ),
         markdown="results/report.md",
         html="results/report.html",
         wall=report("results/figures/wall.png", caption="../report/wall.rst", category="Figures"),
@@ -46,6 +53,11 @@ rule report:
         race=report("results/figures/race.png", caption="../report/race.rst", category="Figures"),
         drift=report("results/figures/drift.png", caption="../report/drift.rst", category="Figures"),
         calls=report("results/figures/calls.png", caption="../report/calls.rst", category="Figures"),
+        thread_scaling=report(
+            "results/figures/thread_scaling.png",
+            caption="../report/thread_scaling.rst",
+            category="Figures",
+        ),
     log:
         "results/logs/report.log",
     conda:

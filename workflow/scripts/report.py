@@ -17,7 +17,10 @@ def main(sm) -> None:
             timings_csv=Path(sm.input.timings),
             threads_csv=Path(sm.input.threads),
             environment_json=Path(sm.input.environment),
-            out={name: Path(sm.output[name]) for name in ("summary", "claims", "markdown", "html")},
+            out={
+                name: Path(sm.output[name])
+                for name in ("summary", "claims", "gil_release", "scaling_table", "markdown", "html")
+            },
             figure_paths={name: Path(sm.output[name]) for name in every.FIGURES},
             safety_csv=Path(safety) if safety else None,
             missing_csv=Path(sm.input.missing),
