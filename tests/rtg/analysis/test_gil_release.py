@@ -183,3 +183,13 @@ def test_nothing_measured_gives_an_empty_table_with_the_columns():
     assert empty.empty and tuple(empty.columns[:8]) == gil_release.COLUMNS
     summary, timings = tables([(cell("json_dumps", "call"), {})])
     assert gil_release.table(summary, timings, KERNELS).empty
+
+
+def test_the_docs_state_the_rule_with_the_modules_thresholds():
+    from pathlib import Path
+
+    method = (Path(__file__).resolve().parents[3] / "docs" / "method.md").read_text(encoding="utf-8")
+    part = method.split("**Which calls release the GIL**")[1].split("\n- **")[0]
+    part = part.replace("\n  ", " ")
+    assert f"lies below {gil_release.RELEASES_BELOW:g}×" in part and f"above {gil_release.HOLDS_ABOVE:g}×" in part
+    assert f"within {gil_release.RELEASES_BELOW:g}–{gil_release.HOLDS_ABOVE:g}×" in part

@@ -146,3 +146,12 @@ def test_nothing_on_several_threads_gives_no_rows():
     assert empty.empty and tuple(empty.columns[:8]) == scaling.COLUMNS
     assert scaling.headline(empty) == "No function ran on more than one thread"
     assert scaling.table(pd.DataFrame(), pd.DataFrame(), None).empty
+
+
+def test_the_docs_state_the_rule_with_the_modules_thresholds():
+    from pathlib import Path
+
+    method = (Path(__file__).resolve().parents[3] / "docs" / "method.md").read_text(encoding="utf-8")
+    part = method.split("**Thread scaling**")[1].split("\n- **")[0].replace("\n  ", " ")
+    assert f"lies above {scaling.SCALES_ABOVE * 100:g} %" in part
+    assert f"below {scaling.NO_GAIN_BELOW:g}×" in part and "T ÷ high to T ÷ low" in part
