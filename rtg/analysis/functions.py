@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rtg.analysis import stats
+from rtg.analysis import hierarchy, stats
 from rtg.core import axes
 from rtg.core.scenarios import tokens
 
@@ -33,6 +33,8 @@ DEFAULT_MODES: tuple[str, ...] = ("gil", "nogil")
 EXECUTOR = "threads"
 #: The axes besides backend and n that split a function's rows (present in a table: its columns, in this order).
 AXIS_COLUMNS: tuple[str, ...] = tuple(c for c in stats.OPTIONAL_KEY_COLUMNS if c not in ("executor", "interpreter"))
+#: The axis whose table value is what a trial did, not what it asked: threads that outnumber the CPUs stay unpinned.
+PIN_COLUMN = axes.PIN.column
 #: Display names of interpreter families in interpreter labels (``cpython-3.13.5t``).
 FAMILIES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
@@ -118,11 +120,65 @@ def _per_cell(timings: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return grouped.agg(stall_share=("stall_share", "median"), oversubscribed=("oversubscribed", "any")).reset_index()
 
 
+def _where(table: pd.DataFrame, values: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of ``table`` with these values (NaN matches NaN; ``pinned`` read as a boolean)."""
+    mask = pd.Series(True, index=table.index)
+    for column, value in values.items():
+        if column == PIN_COLUMN:
+            mask &= stats.truthy(table[column]) == bool(value)
+        elif pd.isna(value):
+            mask &= table[column].isna()
+        else:
+            mask &= table[column] == value
+    return table[mask]
+
+
+def _walls(trials: pd.DataFrame) -> list[np.ndarray]:
+    """Each process's run wall times (one value each without runs.csv)."""
+    if stats.RUN_WALLS in trials.columns:
+        return [np.asarray(w, dtype=float) for w in trials[stats.RUN_WALLS]]
+    return [np.array([w], dtype=float) for w in trials["wall_s"]]
+
+
+def unpinnable_ratios(table: pd.DataFrame, timings: pd.DataFrame, keys: list[str], seed: int = 0) -> pd.DataFrame:
+    """The ratios the summary cannot make for cells whose threads could not be pinned.
+
+    Threads that outnumber the CPUs (``oversubscribe: true``) cannot be pinned,
+    and the tables record what a trial did: such a cell says ``pinned`` False
+    while its one-thread baseline, asked the same, says True, so the summary
+    finds no baseline beside it. Here it is compared with that pinned baseline
+    (the same two-level bootstrap, rtg/analysis/hierarchy.py) and takes the
+    baseline's ``pinned``, the value both were asked for; ``oversubscribed``
+    says what happened to its threads.
+    """
+    if PIN_COLUMN not in table.columns or PIN_COLUMN not in timings.columns or not len(table):
+        return table
+    lost = table[(table["threads"] >= 2) & table["ratio"].isna() & ~stats.truthy(table[PIN_COLUMN])]
+    if lost.empty:
+        return table
+    table = table.copy()
+    valid = stats.valid_trials(timings) if "correct" in timings.columns else timings
+    rng = np.random.default_rng(seed)
+    for index, row in lost.iterrows():
+        own = {k: row[k] for k in keys}
+        base = {**own, "scenario": row["mode"], PIN_COLUMN: True}
+        if _where(table, {**base, "threads": 1}).empty:
+            continue
+        numerator, baseline = _where(valid, own), _where(valid, base)
+        if numerator.empty or baseline.empty:
+            continue
+        ratio, low, high = hierarchy.ratio_ci(_walls(numerator), [_walls(baseline)], [1.0], seed=rng)
+        table.loc[index, ["ratio", "ratio_ci_low", "ratio_ci_high"]] = [ratio, low, high]
+        table.loc[index, PIN_COLUMN] = True
+    return table
+
+
 def cells(summary: pd.DataFrame, timings: pd.DataFrame, kernels: Mapping[str, Any] | None) -> pd.DataFrame:
     """The summary's cells of one mode on the threads executor, with what the GIL tables need.
 
     Adds ``mode``, ``function``, ``stall_share`` (median over the cell's correct
     trials; NaN without the heartbeat), ``oversubscribed`` (any of its trials),
+    the ratio of a cell whose threads could not be pinned (:func:`unpinnable_ratios`),
     and fills ``interpreter`` for tables from before that axis. Mixed scenarios
     (``nogil+gil``) are left out: neither table speaks of them.
     """
@@ -137,6 +193,7 @@ def cells(summary: pd.DataFrame, timings: pd.DataFrame, kernels: Mapping[str, An
     keys = [k for k in stats.cell_key_columns(timings) if k in table.columns]
     if len(table) and len(timings):
         table = table.merge(_per_cell(timings, keys), on=keys, how="left")
+        table = unpinnable_ratios(table, timings, keys)
     if "interpreter" not in table.columns:
         table["interpreter"] = _interpreter_fallback(timings)
     for column, default in (("stall_share", np.nan), ("oversubscribed", False)):

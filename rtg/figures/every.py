@@ -32,12 +32,16 @@ def make_all(
     threads: pd.DataFrame,
     summary: pd.DataFrame,
     kernels: Mapping[str, Any] | None = None,
+    scaling_table: pd.DataFrame | None = None,
 ) -> dict[str, Figure]:
     """All figures by name, in the order of :data:`FIGURES`, from correct trials only.
 
-    ``kernels``: environment.json's kernel facts, which name the functions of the thread-scaling figure
-    (rtg/analysis/functions.py); without them gil and nogil are each kernel's modes.
+    ``scaling_table``: results/scaling.csv's table (rtg/analysis/scaling.py), drawn as it is so the figure and the
+    table agree; without it, made here with ``kernels`` (environment.json's kernel facts, which name the functions;
+    without them gil and nogil are each kernel's modes).
     """
+    if scaling_table is None:
+        scaling_table = scaling.table(summary, timings, kernels)
     own = {
         **race_figures.make_all(timings, summary),
         "calls": (
@@ -45,7 +49,7 @@ def make_all(
             if patterns.varies(summary)
             else style.placeholder("One call pattern in this grid: see docs/calls.md, 'Call patterns', to add more.")
         ),
-        "thread_scaling": thread_scaling.fig_thread_scaling(scaling.table(summary, timings, kernels)),
+        "thread_scaling": thread_scaling.fig_thread_scaling(scaling_table),
     }
     metrics = stats.valid_trials(stats.trial_metrics(timings, threads))
     varying = [c for c in stats.OPTIONAL_KEY_COLUMNS if c in metrics.columns and metrics[c].nunique() > 1]

@@ -157,8 +157,9 @@ def build(
         "node_comparison": node_comparison,
         "node_cells": node_cells,
         # Which calls release the GIL, and how each scales with threads (results/gil_release.csv, scaling.csv).
-        "gil_release": release_analysis.table(summary, timings, kernels),
-        "scaling": scaling_analysis.table(summary, timings, kernels),
+        # Given the runs, so a ratio made there has the summary's two-level interval (rtg/analysis/functions.py).
+        "gil_release": release_analysis.table(summary, with_runs, kernels),
+        "scaling": scaling_analysis.table(summary, with_runs, kernels),
     }
 
 
@@ -247,7 +248,7 @@ def write(
     # The machine's copy bandwidth (rtg/machine/bandwidth.py), measured when a kernel declares its memory traffic.
     parts["bandwidth"] = json.loads(Path(bandwidth[0]).read_text()) if bandwidth else None
     # Drawn here, not in build(): every figure is saved and closed at once, none stays open.
-    figures = every.make_all(parts["timings"], threads, parts["summary"], kernels=environment.get("kernels"))
+    figures = every.make_all(parts["timings"], threads, parts["summary"], scaling_table=parts["scaling"])
     for name, figure in figures.items():
         if name in figure_paths:
             style.save(figure, figure_paths[name])

@@ -193,3 +193,14 @@ def test_the_docs_state_the_rule_with_the_modules_thresholds():
     part = part.replace("\n  ", " ")
     assert f"lies below {gil_release.RELEASES_BELOW:g}×" in part and f"above {gil_release.HOLDS_ABOVE:g}×" in part
     assert f"within {gil_release.RELEASES_BELOW:g}–{gil_release.HOLDS_ABOVE:g}×" in part
+
+
+def test_a_pair_that_could_not_be_pinned_on_one_cpu_is_judged_and_marked():
+    one = cell("zlib_compress", "call")
+    two = {**cell("zlib_compress", "call+call"), "pinned": False}  # two threads, one CPU: pinning impossible
+    summary, timings = tables([(one, {}), (two, {"oversubscribed": True})])
+    timings.loc[timings["scenario"] == "call", "wall_s"] = [0.010, 0.011, 0.009]
+    timings.loc[timings["scenario"] == "call+call", "wall_s"] = [0.020, 0.021, 0.019]
+    (row,) = gil_release.table(summary, timings, None).to_dict("records")
+    assert row["ratio"] == pytest.approx(2.0) and row["ratio_ci_low"] <= 2.0 <= row["ratio_ci_high"]
+    assert row["oversubscribed"] and row["pinned"]

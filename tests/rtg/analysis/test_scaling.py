@@ -155,3 +155,20 @@ def test_the_docs_state_the_rule_with_the_modules_thresholds():
     part = method.split("**Thread scaling**")[1].split("\n- **")[0].replace("\n  ", " ")
     assert f"lies above {scaling.SCALES_ABOVE * 100:g} %" in part
     assert f"below {scaling.NO_GAIN_BELOW:g}×" in part and "T ÷ high to T ÷ low" in part
+
+
+def test_threads_that_could_not_be_pinned_are_compared_with_the_pinned_single_call():
+    # T = 3 on 2 CPUs: the trial asked for pinning but could not, so the tables say pinned False for that cell
+    # alone, and the summary found no baseline beside it (its ratio is empty).
+    one = cell("hashlib_sha256_1kib", "call")
+    three = {**cell("hashlib_sha256_1kib", "call+call+call"), "pinned": False}
+    summary, timings = tables([(one, {}), (three, {"oversubscribed": True})])
+    timings.loc[timings["scenario"] == "call", "wall_s"] = [0.010, 0.011, 0.009]
+    timings.loc[timings["scenario"] == "call+call+call", "wall_s"] = [0.015, 0.016, 0.014]
+    assert summary["ratio"].isna().all()
+    found = scaling.table(summary, timings, KERNELS)
+    rows = rows_of(found, "hashlib_sha256_1kib", GIL)
+    assert sorted(rows) == [1, 3]
+    assert rows[3]["speedup"] == pytest.approx(3 / 1.5)
+    assert rows[3]["speedup_ci_low"] < rows[3]["speedup"] < rows[3]["speedup_ci_high"]
+    assert rows[3]["oversubscribed"] and rows[3]["pinned"]  # the value it asked for; oversubscribed says the rest
