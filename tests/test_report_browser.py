@@ -33,7 +33,7 @@ def test_real_report_renders_every_image_and_the_claims(tiny_run, tmp_path):
     assert result.returncode == 0, result.stderr[-4000:]
     shot = tmp_path / "report.png"
     state = inspect_page(workdir / "results" / "report.html", shot, CHROMIUM)
-    assert len(state["images"]) == 8  # 6 figures, then the race section's race and drift
+    assert len(state["images"]) == 9  # thread scaling (after the answer), 6 figures, the race section's race and drift
     for image in state["images"]:
         assert image["complete"] and image["width"] > 300 and image["height"] > 200, image
         assert image["src"].startswith("data:image/png;base64,")
