@@ -62,7 +62,7 @@ def fig_thread_scaling(found: pd.DataFrame) -> Figure:
                         color=palette[label], linewidth=1.5, zorder=3)  # fmt: skip
             over = line["oversubscribed"].to_numpy(dtype=bool)
             if over.any():
-                ax.scatter(x[over], line["speedup"][over], s=140, facecolors="none", edgecolors="#D55E00",
+                ax.scatter(x[over], line["speedup"][over], s=140, facecolors="none", edgecolors="#000000",
                            linewidths=1.5, zorder=4)  # fmt: skip
         kind = "free-threaded" if free else "GIL"
         ax.set_title(f"{functions.interpreter_name(interpreter)} ({kind})")
@@ -81,7 +81,7 @@ def fig_thread_scaling(found: pd.DataFrame) -> Figure:
                 marker="o",
                 markersize=10,
                 markerfacecolor="none",
-                markeredgecolor="#D55E00",
+                markeredgecolor="#000000",
                 linestyle="none",
                 label="oversubscribed: more threads than CPUs",
             )  # fmt: skip
