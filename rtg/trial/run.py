@@ -4,7 +4,7 @@ The timed region runs from the first ``Thread.start()`` to the last
 ``join()``. There is no barrier: whether the second thread can start while the
 first one holds the GIL *is* the effect under study. Imports, loading the
 kernel, one short warm-up call per entry point and one untimed run of the
-whole scenario (fresh threads at ``WARMUP_N``: the first thread creation of a
+whole scenario (fresh threads at ``WARMUP_N``, or n when smaller: the first thread creation of a
 process is slower) happen before the region.
 
 One process times the region ``inner_repetitions`` times, with fresh threads
@@ -372,9 +372,13 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     # Processes load the kernel in each worker; loading it here too checks the
     # build (warm-up value) and records this interpreter's GIL state after import.
     entry = {mode: backend.entry_point(mode, build_dir) for mode in modes}
-    # Warm-up: loads caches and pages outside the timed region, and checks every entry point.
-    warm = {mode: entry[mode](WARMUP_N) for mode in modes}
-    warm_expected = reference(WARMUP_N) if reference else warm[modes[0]]
+    calls = plan.calls_per_thread
+    call_n = plan.n // calls
+    # Warm-up: loads caches and pages outside the timed region, and checks every entry point. Never longer
+    # than a timed call: where n counts library calls (the gallery, n = 5 calls of 3 ms), 1000 would be seconds.
+    warm_n = min(WARMUP_N, call_n)
+    warm = {mode: entry[mode](warm_n) for mode in modes}
+    warm_expected = reference(warm_n) if reference else warm[modes[0]]
     for mode, value in warm.items():
         if value != warm_expected:
             what = (
@@ -383,12 +387,10 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
                 else f"the {modes[0]} entry point gave {warm_expected}"
             )
             raise IncorrectResult(
-                f"{plan.backend} {mode}: the warm-up call with n = {WARMUP_N} returned {value}, but {what}: the "
+                f"{plan.backend} {mode}: the warm-up call with n = {warm_n} returned {value}, but {what}: the "
                 f"kernel is wrong; check its source ({', '.join(map(str, backend.SOURCES))}) and, for a compiled "
                 f"kernel, the flags in cython_cflags"
             )
-    calls = plan.calls_per_thread
-    call_n = plan.n // calls
     # Every call computes n / calls iterations (the blog: one call of F(n)). Without an independent
     # reference, the first entry point's untimed call sets the value every timed call must agree with.
     expected = reference(call_n) if reference else entry[modes[0]](call_n)
@@ -407,7 +409,7 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
     if plan.executor == "threads":
         # The first threads a process creates start 2-3x slower (measured: docs/calls.md, "Serialized
         # runs"); one untimed run of the whole scenario keeps that out of every timed run.
-        run_threads(functions, WARMUP_N * calls, plan.thread_cpus(), plan.scenario.tokens, calls, warm_expected, beat)
+        run_threads(functions, warm_n * calls, plan.thread_cpus(), plan.scenario.tokens, calls, warm_expected, beat)
     # The quiet gate (rtg/trial/quiet.py): everything above (imports, loads, warm-up) is done, timing starts at calm.
     gate = quiet.wait_for_calm(plan.quiet_wait_limit_s if plan.remeasure else 0.0, judge_others=plan.isolated)
     machine_before, own_before = interference.cpu_times(), interference.own_cpu_s()
