@@ -69,6 +69,23 @@ class Heartbeat:
         return float(self._knocker.contention_metric)
 
 
+#: Config ``heartbeat``: True (every trial), False (none), or only where the workers leave a CPU free.
+SPARE_CPU = "spare_cpu"
+
+
+def runs_beside(setting: bool | str, threads: int, cpus: int) -> bool:
+    """Whether the heartbeat runs in a trial of ``threads`` workers on ``cpus`` usable CPUs.
+
+    ``spare_cpu``: only with a CPU free for it. Where the workers take every CPU, a thread that wakes
+    1000 times a second takes its time from them (4-11 % of a two-thread cell's wall time on 2 CPUs),
+    and the cell would no longer say what the call does alone: the GIL map measures the stall share
+    beside one call and the pair's ratio without it.
+    """
+    if setting == SPARE_CPU:
+        return threads < cpus
+    return bool(setting)
+
+
 def free_threaded_build() -> bool:
     """Whether this interpreter was built without the GIL (3.13t, 3.14t, ...)."""
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))

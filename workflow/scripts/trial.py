@@ -10,7 +10,7 @@ from rtg.core import axes  # noqa: E402
 from rtg.core.joblog import logged  # noqa: E402
 from rtg.core.records import config_digest, seal, write_atomically  # noqa: E402
 from rtg.core.scenarios import parse  # noqa: E402
-from rtg.trial import faults, lean, remeasure, watchdog  # noqa: E402
+from rtg.trial import faults, heartbeat, lean, metadata, remeasure, watchdog  # noqa: E402
 from rtg.trial.run import TrialPlan, check, run_trial, run_trial_under  # noqa: E402
 
 
@@ -19,15 +19,17 @@ def main(sm) -> None:
     with logged(sm.log[0]) as log:
         # The trial's grid point, by its output path (rtg/plan/grid.py): no value is parsed out of the path.
         point = dict(sm.params.point)
+        scenario = parse(point["scenario"])
         plan = TrialPlan(
             backend=point["backend"],
-            scenario=parse(point["scenario"]),
+            scenario=scenario,
             n=int(point["n"]),
             rep=int(point["rep"]),
             # Every mode axis by its record field, which TrialPlan names alike (rtg/core/axes.py).
             **{axis.field: axis.value(point) for axis in axes.MODE_AXES},
             inner_repetitions=sm.params.inner_repetitions,
-            heartbeat=bool(sm.params.heartbeat),
+            # heartbeat: spare_cpu runs it only where the workers leave a CPU free (rtg/trial/heartbeat.py).
+            heartbeat=heartbeat.runs_beside(sm.params.heartbeat, scenario.threads, len(metadata.affinity())),
             # From the config, not params: curing interference changes no trial's identity.
             remeasure=bool(sm.config.get("remeasure", True)),
             quiet_wait_limit_s=float(sm.config.get("quiet_wait_limit_s", 5)),

@@ -69,3 +69,17 @@ def test_a_gil_holding_call_stalls_the_heartbeat_and_a_releasing_one_does_not(tm
     assert gil["gil_contention"] > nogil["gil_contention"]
     assert gil["heartbeat_p99_stall_s"] <= gil["heartbeat_max_stall_s"]
     assert gil["heartbeat_stall_share"] >= 0.8 > 0.5 > nogil["heartbeat_stall_share"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "threads", "cpus", "runs"),
+    [
+        (True, 2, 2, True),
+        (False, 1, 2, False),
+        ("spare_cpu", 1, 2, True),  # one call beside it: a CPU each
+        ("spare_cpu", 2, 2, False),  # a pair on 2 CPUs: it would take their time
+        ("spare_cpu", 3, 4, True),
+    ],
+)
+def test_spare_cpu_runs_the_heartbeat_only_where_the_workers_leave_a_cpu_free(setting, threads, cpus, runs):
+    assert heartbeat.runs_beside(setting, threads, cpus) is runs
