@@ -421,7 +421,7 @@ def summarize(timings: pd.DataFrame, threads: pd.DataFrame, seed: int = 0) -> pd
     if len(ratios):
         summary = summary.merge(ratios, on=keys, how="left")
     else:
-        for col in ("baseline", "ratio", "ratio_ci_low", "ratio_ci_high"):
+        for col in ("baseline", "ratio", "ratio_ci_low", "ratio_ci_high", "ratio_method"):
             summary[col] = np.nan
     return summary
 
@@ -513,7 +513,9 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
     See :func:`baseline_scenarios` for the baseline. Rows only for cells whose
     baseline scenarios were measured in the same backend and n (and optional
-    axes).
+    axes), or whose every process timed its own one-thread runs
+    (``paired_baseline``, rtg/trial/paired.py): then the ratio is the median of
+    the processes' own ratios, with a bootstrap CI over processes.
     """
     keys = cell_key_columns(timings)
     group_keys = group_key_columns(timings)
@@ -525,9 +527,16 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             if len(tokens(scenario)) < 2:
                 continue
             base = baseline_scenarios(scenario)
-            if any(b not in cells for b in base):
+            paired = paired_ratios(cell)
+            if paired is not None:  # each process's own ratio (rtg/trial/paired.py): the processes give the CI
+                ratio = float(np.median(paired))
+                low, high = bootstrap_median_ci(paired, seed=rng)
+                method = PAIRED
+            elif any(b not in cells for b in base):
                 continue
-            ratio, low, high = _cell_ratio(cell, [cells[b] for b in base], list(base.values()), rng)
+            else:
+                ratio, low, high = _cell_ratio(cell, [cells[b] for b in base], list(base.values()), rng)
+                method = CELLS
             row = dict(zip(group_keys, gkey, strict=True))
             row.update(
                 scenario=scenario,
@@ -535,9 +544,24 @@ def ratio_table(timings: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                 ratio=ratio,
                 ratio_ci_low=low,
                 ratio_ci_high=high,
+                ratio_method=method,
             )
             rows.append(row)
-    return pd.DataFrame(rows, columns=[*keys, "baseline", "ratio", "ratio_ci_low", "ratio_ci_high"])
+    return pd.DataFrame(rows, columns=[*keys, "baseline", "ratio", "ratio_ci_low", "ratio_ci_high", "ratio_method"])
+
+
+#: How a cell's ratio was had: from one-thread runs timed in each of its processes (``paired_baseline``), or as
+#: the ratio of the cell's median to its baseline cells' (two-level bootstrap over processes and runs).
+PAIRED = "paired"
+CELLS = "cells"
+
+
+def paired_ratios(cell: pd.DataFrame) -> np.ndarray | None:
+    """The per-process paired ratios of a cell when every one of its processes has one, else None."""
+    if "paired_ratio" not in cell.columns or not len(cell):
+        return None
+    values = pd.to_numeric(cell["paired_ratio"], errors="coerce").to_numpy(dtype=float)
+    return values if np.isfinite(values).all() else None
 
 
 # --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ TIMING_COLUMNS = [
     "backend", *axes.LEADING_COLUMNS,
     "scenario", "threads", "gil_mode", "start_order", "n", "rep",
     "wall_s", "cpu_s", "cpu_user_s", "cpu_sys_s", "runs", "serialized_runs",
-    *INTERFERENCE_COLUMNS,
+    *INTERFERENCE_COLUMNS, "paired_ratio",
     "heartbeat_max_stall_s", "heartbeat_p99_stall_s", "heartbeat_stall_share", "gil_contention", "result", "correct",
     "started_at", "ended_at", "host", "cpu_model", "logical_cpus", "python_version",
     "gil_disabled_build", "gil_enabled", "gil_reenabled_by_import",
@@ -162,6 +162,8 @@ def timings_table(trials: list[dict]) -> pd.DataFrame:
                 **axes.table_values(t),
                 "runs": len(kept_runs(t)),
                 "serialized_runs": sum(bool(r["serialized"]) for r in kept_runs(t)),
+                # This process's own ratio to one-thread runs timed between its runs (paired_baseline: true).
+                "paired_ratio": (t.get("paired_baseline") or {}).get("ratio"),
                 **interference_columns(t),
                 "result": str(t["result"]),
                 "host": meta["host"],

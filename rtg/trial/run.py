@@ -36,6 +36,7 @@ from rtg.core.errors import UserError
 from rtg.core.records import manifest_digest
 from rtg.core.scenarios import Scenario
 from rtg.trial import disturbance, executors, interference, metadata, quiet, race
+from rtg.trial import paired as paired_module
 from rtg.trial.calls import CallLog, call_loop
 from rtg.trial.heartbeat import Heartbeat, stalls
 
@@ -105,6 +106,8 @@ class TrialPlan:
     quiet_wait_limit_s: float = 5.0
     #: Trials run alone (isolate_trials): other processes' activity is judged; else it is the pipeline's own.
     isolated: bool = True
+    #: Time one-thread runs of the scenario's tokens between its runs (rtg/trial/paired.py).
+    paired_baseline: bool = False
 
     def thread_cpus(self) -> list[int | None]:
         """One distinct CPU per thread when there are enough, else no pinning."""
@@ -401,10 +404,26 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         functions = [entry[t] for t in plan.scenario.tokens]
     beat = plan.heartbeat and plan.executor == "threads"  # other processes do not share this GIL
 
+    paired = (
+        paired_module.PairedBaseline.of(plan.scenario)
+        if plan.paired_baseline and plan.scenario.threads > 1 and plan.executor == "threads"
+        else None
+    )
+
+    def one_thread_run(token: str) -> tuple[float, bool]:
+        index = plan.scenario.tokens.index(token)  # the first thread of that token: its data, its CPU
+        cpu = plan.thread_cpus()[index]
+        timing = run_threads([functions[index]], plan.n, [cpu], (token,), calls, expected, beat)
+        record = timing["records"][0]
+        return timing["wall_s"], record.value == expected and (record.calls is None or record.calls.wrong == 0)
+
     def timed_run() -> dict:
         if plan.executor == "processes":
             return run_processes(plan, build_dir, expected)
-        return run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens, calls, expected, beat)
+        timing = run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens, calls, expected, beat)
+        if paired is not None:  # under the same drift of the machine as the run just timed
+            paired.time_after(one_thread_run)
+        return timing
 
     if plan.executor == "threads":
         # The first threads a process creates start 2-3x slower (measured: docs/calls.md, "Serialized
@@ -462,6 +481,7 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         for r in records
     ]
     correct = all(run["correct"] for run in runs) and all(row["correct"] for row in thread_rows)
+    correct = correct and (paired is None or all(r["correct"] for r in paired.runs))
 
     def median_of(key: str) -> float | None:
         values = [t[key] for t in kept if t.get(key) is not None and not math.isnan(t[key])]
@@ -507,6 +527,8 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         "interference": trial_interference(
             runs, planned, machine_before, machine_after, own_after - own_before, plan.isolated
         ),
+        # One-thread runs timed between this trial's runs, and the ratio they give (rtg/trial/paired.py).
+        "paired_baseline": paired.as_record(walls) if paired is not None else None,
         "expected": str(expected),
         # fibonacci (the built-in F(n) mod 2^64), reference (the kernel's own) or agreement (no reference).
         "check": check,
@@ -621,6 +643,7 @@ def run_trial_under(python: str, plan: TrialPlan, build_dir: Path, manifest_path
         "remeasure": plan.remeasure,
         "quiet_wait_limit_s": plan.quiet_wait_limit_s,
         "isolated": plan.isolated,
+        "paired_baseline": plan.paired_baseline,
     }
     done = subprocess.run(
         [python, str(worker), json.dumps(spec), str(build_dir), str(manifest_path)],

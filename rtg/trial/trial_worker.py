@@ -31,6 +31,7 @@ if __name__ == "__main__":
         remeasure=bool(spec.get("remeasure", True)),
         quiet_wait_limit_s=float(spec.get("quiet_wait_limit_s", 5.0)),
         isolated=bool(spec.get("isolated", True)),
+        paired_baseline=bool(spec.get("paired_baseline", False)),
     )
     manifest = json.loads(Path(sys.argv[3]).read_text(encoding="utf-8"))
     print(json.dumps(run_trial(plan, Path(sys.argv[2]), manifest)))

@@ -34,6 +34,8 @@ def main(sm) -> None:
             remeasure=bool(sm.config.get("remeasure", True)),
             quiet_wait_limit_s=float(sm.config.get("quiet_wait_limit_s", 5)),
             isolated=bool(sm.config.get("isolate_trials", True)),
+            # From the config too: an earlier trial without the paired runs keeps the two cells' ratio.
+            paired_baseline=bool(sm.config.get("paired_baseline", False)),
         )
         python = sm.params.get("python")  # set only on non-default axes (rule trial_variant)
         elsewhere = bool(python) and Path(python).resolve() != Path(sys.executable).resolve()

@@ -201,3 +201,24 @@ def test_busy_end_ignores_time_spent_waiting_to_retake_the_gil():
     assert list(busy) == [100_000_000, 200_000_000]
     intervals = list(zip(threads["start_ns"], busy, strict=True))
     assert stats.overlap_fraction(intervals, 200_000_000) == 0.0
+
+
+def test_a_cell_whose_processes_timed_their_own_baseline_takes_the_median_of_their_ratios():
+    # The one-thread cell ran in slow and fast processes alike (a VM's drift): the cells' ratio would be wide;
+    # each pair process's own ratio is 2.0 +- 0.05 whatever its speed.
+    rows = [
+        {"backend": "json_dumps", "scenario": "call", "n": 8, "rep": r, "wall_s": w, "paired_ratio": None}
+        for r, w in enumerate([0.020, 0.032, 0.021, 0.030, 0.025], start=1)
+    ] + [
+        {"backend": "json_dumps", "scenario": "call+call", "n": 8, "rep": r, "wall_s": w, "paired_ratio": p}
+        for r, (w, p) in enumerate([(0.040, 2.0), (0.064, 1.95), (0.042, 2.05), (0.061, 2.02), (0.050, 1.98)], start=1)
+    ]
+    table = stats.ratio_table(pd.DataFrame(rows))
+    (row,) = table.to_dict("records")
+    assert (row["scenario"], row["ratio_method"], row["ratio"]) == ("call+call", stats.PAIRED, 2.0)
+    assert 1.95 <= row["ratio_ci_low"] <= 2.0 <= row["ratio_ci_high"] <= 2.05
+    # A process without its own baseline (an older trial): the cell falls back to the two cells' ratio.
+    rows[-1]["paired_ratio"] = None
+    (row,) = stats.ratio_table(pd.DataFrame(rows)).to_dict("records")
+    assert row["ratio_method"] == stats.CELLS
+    assert row["ratio_ci_high"] - row["ratio_ci_low"] > 0.3
