@@ -35,11 +35,20 @@ class PairedBaseline:
     def of(cls, scenario: Scenario) -> PairedBaseline:
         return cls(weights=baseline_scenarios(scenario.name))
 
-    def time_after(self, run_one: Callable[[str], tuple[float, bool]]) -> None:
-        """One one-thread run of each token (``run_one(token) -> (wall_s, correct)``), right after a scenario run."""
+    def time_after(self, run_one: Callable[[str, int], tuple[float, bool]], tokens: Sequence[str]) -> None:
+        """One one-thread run of each token right after a scenario run: ``run_one(token, thread) -> (wall_s,
+        correct)`` runs the call of thread ``thread`` (its data, its CPU) alone.
+
+        The thread turns over from one scenario run to the next among the threads of that token, so the
+        baseline meets every CPU the scenario uses: on a VM one vCPU can run 40 % slower than its sibling
+        for seconds (its host core busy with another guest), without steal, and a baseline timed on the
+        first CPU only would charge that to the GIL.
+        """
         for token in self.weights:
-            wall, correct = run_one(token)
-            self.runs.append({"token": token, "wall_s": wall, "correct": bool(correct)})
+            threads = [i for i, t in enumerate(tokens) if t == token]
+            thread = threads[sum(r["token"] == token for r in self.runs) % len(threads)]
+            wall, correct = run_one(token, thread)
+            self.runs.append({"token": token, "thread": thread, "wall_s": wall, "correct": bool(correct)})
 
     def baseline_s(self) -> float | None:
         """Σ weight x median one-thread wall of each token; None while a token has no run."""

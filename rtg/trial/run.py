@@ -410,9 +410,8 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
         else None
     )
 
-    def one_thread_run(token: str) -> tuple[float, bool]:
-        index = plan.scenario.tokens.index(token)  # the first thread of that token: its data, its CPU
-        cpu = plan.thread_cpus()[index]
+    def one_thread_run(token: str, index: int) -> tuple[float, bool]:
+        cpu = plan.thread_cpus()[index]  # thread ``index``'s call alone: its data, its CPU
         timing = run_threads([functions[index]], plan.n, [cpu], (token,), calls, expected, beat)
         record = timing["records"][0]
         return timing["wall_s"], record.value == expected and (record.calls is None or record.calls.wrong == 0)
@@ -422,7 +421,7 @@ def _run_trial(plan: TrialPlan, build_dir: Path, manifest: dict) -> dict:
             return run_processes(plan, build_dir, expected)
         timing = run_threads(functions, plan.n, plan.thread_cpus(), plan.scenario.tokens, calls, expected, beat)
         if paired is not None:  # under the same drift of the machine as the run just timed
-            paired.time_after(one_thread_run)
+            paired.time_after(one_thread_run, plan.scenario.tokens)
         return timing
 
     if plan.executor == "threads":

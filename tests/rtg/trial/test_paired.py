@@ -17,13 +17,22 @@ def test_the_baseline_weighs_each_token_by_its_share_of_the_threads():
     paired = PairedBaseline.of(parse("nogil+gil"))
     walls = itertools.cycle([0.010, 0.030])  # gil and nogil runs, in the baseline's token order
     for _ in range(3):
-        paired.time_after(lambda token: (next(walls), True))
-    assert [r["token"] for r in paired.runs] == ["gil", "nogil"] * 3
+        paired.time_after(lambda token, thread: (next(walls), True), ("nogil", "gil"))
+    assert [(r["token"], r["thread"]) for r in paired.runs] == [("gil", 1), ("nogil", 0)] * 3
     assert paired.baseline_s() == pytest.approx(0.5 * 0.010 + 0.5 * 0.030)
     assert paired.ratio([0.02, 0.04, 0.03]) == pytest.approx(0.03 / 0.02)
     record = paired.as_record([0.03])
     assert record["weights"] == {"gil": 0.5, "nogil": 0.5} and record["correct"] is True
     assert PairedBaseline.of(parse("call+call")).ratio([1.0]) is None  # no one-thread run yet: no ratio
+
+
+def test_the_baseline_turns_over_the_threads_of_a_token_so_it_meets_every_cpu_the_scenario_uses():
+    paired = PairedBaseline.of(parse("call+call+call"))
+    speed = {0: 0.010, 1: 0.014, 2: 0.010}  # thread 1's CPU runs slower (a busy host core)
+    for _ in range(6):
+        paired.time_after(lambda token, thread: (speed[thread], True), ("call",) * 3)
+    assert [r["thread"] for r in paired.runs] == [0, 1, 2, 0, 1, 2]
+    assert paired.baseline_s() == pytest.approx(0.010)  # the median call over the scenario's CPUs
 
 
 @pytest.fixture(scope="module")
