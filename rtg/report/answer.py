@@ -310,17 +310,46 @@ def own_kernel_sentences(inputs: Inputs) -> list[str]:
     return sentences(memory.memory_table(inputs.parts["summary"], facts, inputs.parts.get("bandwidth")))
 
 
+def ran_the_blogs_pairs(summary: pd.DataFrame) -> bool:
+    """Whether any cell ran the blog's tokens (gil, nogil): a GIL map of library calls runs none."""
+    if "scenario" not in summary.columns:
+        return False
+    return any(set(scenarios.tokens(s)) & set(scenarios.TOKENS) for s in summary["scenario"].unique())
+
+
+def gil_map_answer(inputs: Inputs, machine: str) -> list[str]:
+    """The answer of a run without the blog's gil/nogil kernels (examples/gil-map.yaml): which calls released the
+    GIL, how they scaled, and that the blog's claims were not its question."""
+    from rtg.analysis import scaling
+    from rtg.report import gil_release
+
+    lines = [f"On {machine}, this run measured calls that hold or release the GIL by themselves, not the blog's pairs."]
+    release = inputs.parts.get("gil_release")
+    if release is not None and len(release):
+        by_interpreter = gil_release.labelled(release).groupby("interpreter")
+        lines += [gil_release.interpreter_sentence(rows) for _, rows in by_interpreter]
+    found = inputs.parts.get("scaling")
+    if found is not None and len(found) and not scaling.largest(found).empty:
+        lines.append(scaling.headline(found) + " (see “Thread scaling”).")
+    lines.append("The blog's claims were not tested: no kernel of this run has gil and nogil entry points.")
+    return lines
+
+
 def context(inputs: Inputs) -> dict[str, Any]:
     from rtg.analysis import interference
     from rtg.report.nodes import answer_sentences
 
     parts = inputs.parts
     machine = machine_phrase(inputs.environment, inputs.timings)
-    return {
-        "answer_own": own_kernel_sentences(inputs),
-        "answer": answer(
+    if ran_the_blogs_pairs(parts["summary"]):
+        first = answer(
             parts["summary"], parts["claims"], parts["flags"], parts["order_tests"], machine, parts.get("disturbed")
         )
+    else:
+        first = gil_map_answer(inputs, machine)
+    return {
+        "answer_own": own_kernel_sentences(inputs),
+        "answer": first
         + interference.sentences(interference.overview(inputs.timings))
         + answer_sentences(parts.get("node_comparison")),
     }

@@ -33,7 +33,7 @@ HEARTBEAT = (
 AGREES = {True: "yes", False: "NO: disagrees", None: "–"}
 
 
-def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the ``label`` each row's function is named by (rtg/analysis/functions.py)."""
     return table if "label" in table.columns else table.assign(label=functions.labels(table))
 
@@ -90,7 +90,7 @@ def interpreter_sentence(rows: pd.DataFrame) -> str:
 
 def source_sentences(table: pd.DataFrame) -> list[str]:
     """Each verdict held against the source: how many agree, every disagreement by name, what has no claim."""
-    table = _labelled(table)
+    table = labelled(table)
     if table["source_says"].isna().all():
         return [
             "No kernel here states what its source says about the GIL (SOURCE_SAYS, kernels/__init__.py), so no "
@@ -130,7 +130,7 @@ def _verb(verdict: str) -> str:
 
 def sentences(table: pd.DataFrame, free: list[str]) -> list[str]:
     """The section's plain words: one sentence per interpreter, oversubscription, the heartbeat, the free builds."""
-    table = _labelled(table)
+    table = labelled(table)
     lines = [interpreter_sentence(rows) for _, rows in table.groupby("interpreter", sort=True)]
     over = table[table["oversubscribed"]]
     if len(over):
@@ -154,7 +154,7 @@ def sentences(table: pd.DataFrame, free: list[str]) -> list[str]:
 
 def table_display(table: pd.DataFrame) -> pd.DataFrame:
     """The table in words: each verdict beside the source's claim."""
-    table = _labelled(table)
+    table = labelled(table)
     rows = [
         {
             "function": r["label"],
@@ -183,7 +183,7 @@ def context(inputs: Inputs) -> dict[str, Any]:
     table = inputs.parts.get("gil_release")
     if table is None or not len(table):
         return {"gil_release_present": False}
-    table = _labelled(table)
+    table = labelled(table)
     return {
         "gil_release_present": True,
         "gil_release_title": TITLE,

@@ -49,7 +49,10 @@ def gained(row: Mapping[str, Any]) -> str:
     if judgement == analysis.SLOWER:
         return f"ran slower on {t} threads than on one ({value:.2f}×{interval})"
     if judgement == analysis.UNCLEAR:
-        return f"ran {value:.2f}× faster on {t} threads (no CI: one trial)"
+        return f"ran {value:.2f}× as fast on {t} threads (no CI: one trial)"
+    if judgement == analysis.SOME_GAIN and value < analysis.NO_GAIN_BELOW:
+        # Its interval spans both "nothing" and a gain: no "faster" for a point estimate near or below 1.
+        return f"ran {value:.2f}× as fast on {t} threads{interval}, too uncertain to say whether it gained"
     return f"ran {value:.2f}× faster on {t} threads{interval}, {row['efficiency']:.0%} of the ideal {t}×"
 
 

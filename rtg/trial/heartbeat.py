@@ -59,12 +59,12 @@ class Heartbeat:
         self._knocker.start()
         self._thread.start()
 
-    def stop(self) -> float:
-        """Stop both readings; return gilknocker's contention metric (0 to 1; NaN without a GIL)."""
+    def stop(self) -> float | None:
+        """Stop both readings; return gilknocker's contention metric (0 to 1; None without gilknocker)."""
         self._stop.set()
         self._thread.join()
         if self._knocker is None:
-            return math.nan
+            return None
         self._knocker.stop()
         return float(self._knocker.contention_metric)
 

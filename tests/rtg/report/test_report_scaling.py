@@ -54,7 +54,7 @@ def test_a_call_that_does_not_scale_without_a_gil_is_shown_and_the_section_says_
 
 def test_no_interval_is_said_in_words(swept):
     assert (
-        "cython_nogil: on CPython 3.14 it ran 1.60× faster on 2 threads (no CI: one trial)."
+        "cython_nogil: on CPython 3.14 it ran 1.60× as fast on 2 threads (no CI: one trial)."
         in swept[0]["thread_scaling_lines"]
     )
 
@@ -102,3 +102,22 @@ def test_nothing_on_several_threads_means_no_section():
     summary, timings = tables([(cell("zlib_compress", "call"), {})])
     ctx, markdown, html = shown(summary, timings)
     assert ctx == {"thread_scaling_present": False} and markdown == [] and "<section" not in html
+
+
+def test_a_gain_the_interval_cannot_tell_from_none_is_not_called_faster():
+    row = {"threads": 2, "speedup": 0.99, "speedup_ci_low": 0.53, "speedup_ci_high": 1.65, "efficiency": 0.495}
+    assert section.gained({**row, "judgement": "some gain"}) == (
+        "ran 0.99× as fast on 2 threads [0.53–1.65], too uncertain to say whether it gained"
+    )
+    assert section.gained({**row, "speedup": 1.6, "judgement": "some gain"}).startswith("ran 1.60× faster on 2 threads")
+
+
+def test_only_a_run_of_the_blogs_tokens_gets_the_blogs_answer():
+    import importlib
+
+    import pandas as pd
+
+    answer = importlib.import_module("rtg.report.answer")  # rtg.report.answer is also the blog's answer function
+    assert answer.ran_the_blogs_pairs(pd.DataFrame({"scenario": ["gil", "nogil+gil"]}))
+    assert not answer.ran_the_blogs_pairs(pd.DataFrame({"scenario": ["call", "call+call"]}))
+    assert answer.ran_the_blogs_pairs(pd.DataFrame({"scenario": ["call", "nogil"]}))  # a mixed grid: the blog's too
