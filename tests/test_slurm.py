@@ -269,3 +269,25 @@ def test_the_report_says_where_the_trials_ran(profile_run):
     html = (profile_run.workdir / "results" / "report.html").read_text(encoding="utf-8")
     trials = len(BACKENDS) * len(SCENARIOS)
     assert f"{trials} under Slurm ({trials} jobs, node " in html
+
+
+def test_auto_thread_counts_under_a_cluster_executor_take_the_largest_nodes_cpus(slurm, monkeypatch):
+    # No --cores under a cluster executor (cores=None): [auto] asks sinfo, and hands the count to every job.
+    import yaml
+
+    from rtg.plan import cluster, grid, preflight
+
+    monkeypatch.delenv(grid.USABLE_CPUS_VARIABLE, raising=False)
+    nodes = cluster.slurm_nodes()
+    assert nodes, "sinfo did not answer"
+    largest = max(node.cpus for node in nodes)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config.update(backends=["cython"], scenarios=[], thread_counts=["auto"], safety_experiment=False)
+    environ: dict[str, str] = {}
+    preflight.run(config, ROOT / "workflow" / "schemas" / "config.schema.yaml", ROOT, cores=None, environ=environ)
+    assert config["thread_counts"] == list(range(1, largest + 1))
+    assert environ == {grid.USABLE_CPUS_VARIABLE: str(largest)}
+    # A count above the largest node is refused before any submission, as a two-thread scenario on one-CPU nodes is.
+    too_many = {**config, "thread_counts": [largest + 1], "oversubscribe": True}
+    with pytest.raises(preflight.rtg_config.ConfigError, match="largest node of this Slurm cluster"):
+        cluster.check(cluster.needed_cpus(too_many), nodes)
