@@ -22,7 +22,7 @@ from rtg.core import axes, scenarios
 from rtg.plan import cluster, grid
 from rtg.plan import config as rtg_config
 from rtg.plan.grid import backend_n_values
-from rtg.trial import watchdog
+from rtg.trial import heartbeat, watchdog
 
 #: Trials in one run at most: Snakemake plans every job up front (about 1.4 ms each, docs/benchmarks.md),
 #: so a larger grid would sit in planning for minutes; split such a sweep into several runs.
@@ -120,8 +120,9 @@ def _check_scenarios(config: dict, cores: int | None) -> int | None:
 
     counts = list(config.get("thread_counts") or [])
     usable = None
-    if counts:
+    if counts or config.get("heartbeat") == heartbeat.SPARE_CPU:  # spare_cpu asks for a CPU more where one fits
         usable, where = _usable_cpus(cores)
+    if counts:
         if "auto" in counts:
             if len(counts) > 1:
                 raise rtg_config.ConfigError(

@@ -86,6 +86,17 @@ def runs_beside(setting: bool | str, threads: int, cpus: int) -> bool:
     return bool(setting)
 
 
+def cpus_to_ask(setting: bool | str, threads: int, usable: int | None) -> int:
+    """The CPUs a trial job asks the scheduler for: one per worker thread, and one more for the heartbeat under
+    ``spare_cpu`` when that still fits the CPUs a trial may use (``usable``; None: unknown, ask for none more).
+
+    On Slurm a job's CPUs are all it may use, so without the extra CPU ``spare_cpu`` would never find one free.
+    """
+    if setting == SPARE_CPU and usable is not None and threads + 1 <= usable:
+        return threads + 1
+    return threads
+
+
 def free_threaded_build() -> bool:
     """Whether this interpreter was built without the GIL (3.13t, 3.14t, ...)."""
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))

@@ -15,7 +15,7 @@ from rtg.analysis import cycles as cycle_analysis
 from rtg.plan import cluster
 from rtg.plan import preflight
 from rtg.plan import order as trial_order
-from rtg.trial import watchdog
+from rtg.trial import heartbeat, watchdog
 from rtg.core.scenarios import PATTERN as SCENARIO_PATTERN
 
 CONFIG_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -106,8 +106,11 @@ def interpreter_executable(wildcards):
 
 
 def trial_threads(wildcards):
-    """A trial occupies one core per worker thread."""
-    return len(wildcards.scenario.split("+"))
+    """A trial occupies one core per worker thread, and one for the heartbeat under heartbeat: spare_cpu
+    where a trial may use that many (a Slurm job can use only the CPUs it asked for)."""
+    handed = os.environ.get(grid.USABLE_CPUS_VARIABLE, "")
+    usable = int(handed) if handed.isdigit() else None
+    return heartbeat.cpus_to_ask(config["heartbeat"], len(wildcards.scenario.split("+")), usable)
 
 
 def timing_slot(wildcards=None):

@@ -83,3 +83,17 @@ def test_a_gil_holding_call_stalls_the_heartbeat_and_a_releasing_one_does_not(tm
 )
 def test_spare_cpu_runs_the_heartbeat_only_where_the_workers_leave_a_cpu_free(setting, threads, cpus, runs):
     assert heartbeat.runs_beside(setting, threads, cpus) is runs
+
+
+@pytest.mark.parametrize(
+    ("setting", "threads", "usable", "cpus"),
+    [
+        ("spare_cpu", 1, 2, 2),  # one call and the heartbeat beside it: a CPU each, asked of Slurm too
+        ("spare_cpu", 2, 2, 2),  # no CPU left for it: the pair alone, and the heartbeat does not run
+        ("spare_cpu", 1, None, 1),  # the usable CPUs unknown: nothing more asked
+        (True, 1, 4, 1),  # true: the heartbeat runs wherever Linux puts it, as before
+        (False, 3, 4, 3),
+    ],
+)
+def test_spare_cpu_asks_the_scheduler_for_the_heartbeats_cpu_where_it_fits(setting, threads, usable, cpus):
+    assert heartbeat.cpus_to_ask(setting, threads, usable) == cpus
