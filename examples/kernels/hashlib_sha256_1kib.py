@@ -3,25 +3,24 @@
 n is the number of calls; each thread hashes a buffer of its own (1 KiB of
 pseudo-random bytes, the same content in every thread). The value folds the
 first 8 bytes of every digest. ``hashlib_sha256_1mib`` is the same call above
-the threshold. Shared plumbing: ``_gallery.py``.
+the threshold. Shared plumbing: ``_gallery.py``; the call itself: ``_sha256.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from kernels import toolkit
 
 _gallery = toolkit.import_beside(__file__, "_gallery")
+_sha256 = toolkit.import_beside(__file__, "_sha256")
 
-SOURCES = [Path(__file__), _gallery.FILE]
+SOURCES = [Path(__file__), _gallery.FILE, _sha256.FILE]
 USES_CFLAGS = False
 #: n counts library calls, not loop iterations: no cycles-per-iteration judgement.
 NATIVE = False
 MODES = _gallery.MODES
-#: OpenSSL's hashlib (_hashlib): the facts below are its source's; a Python without it hashes otherwise.
-REQUIRES = {"build": ["_hashlib"], "run": ["_hashlib"]}
+REQUIRES = _sha256.REQUIRES
 SOURCE_SAYS = {"call": "holds"}
 SOURCE_CITES = (
     "Modules/_hashopenssl.c: the constructor hashes inside Py_BEGIN_ALLOW_THREADS only when len >= "
@@ -36,14 +35,4 @@ def make() -> bytes:
     return _gallery.random_bytes(SIZE)
 
 
-def call(data: bytes) -> int:
-    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
-
-
-def versions() -> dict:
-    import ssl
-
-    return {"hashlib_sha256": f"{hashlib.sha256.__module__}.{hashlib.sha256.__name__}", "openssl": ssl.OPENSSL_VERSION}
-
-
-build, entry_point, prepare = _gallery.kernel(__file__, make, call, versions)
+build, entry_point, prepare = _gallery.kernel(__file__, make, _sha256.call, _sha256.versions)
